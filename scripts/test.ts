@@ -1,0 +1,173 @@
+// `npm test`: a throw-away stack on free ports, then every suite against it, then one closing line
+// `N passed, N failed`. Everything is torn down even when a suite or the boot fails.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { binDir, repoRoot, type Ports } from '../packages/local-stack/src/config.ts';
+import { browserPackages, ensurePackages } from '../packages/local-stack/src/os-packages.ts';
+import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
+import { seedDemo } from './seed-demo.ts';
+
+type SuiteResult = { name: string; passed: number; failed: number; seconds: number };
+const log = (m: string) => console.error(`[test] ${m}`);
+const appSchemas = ['core', 'core_marketing', 'mtrk', 'lead', 'ops', 'analytics'];
+const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types.ts');
+
+const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false } } });
+const wanted = (suite: string) => !values.only || values.only.includes(suite);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function freePorts(): Promise<Ports> {
+  const taken = new Set<number>();
+  const next = async () => {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
+  return { api: await next(), db: await next(), console: await next(), sandbox: await next(), postgrest: await next(), functions: await next() };
+}
+
+function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean } = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!options.capture) process.stdout.write(chunk);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function timed(name: string, body: () => Promise<{ passed: number; failed: number }>): Promise<SuiteResult> {
+  const started = Date.now();
+  log(`── ${name}`);
+  try {
+    const { passed, failed } = await body();
+    return { name, passed, failed, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    log(`${name} crashed: ${(error as Error).stack ?? error}`);
+    return { name, passed: 0, failed: 1, seconds: (Date.now() - started) / 1000 };
+  }
+}
+
+async function pgTap(env: StackEnv): Promise<{ passed: number; failed: number }> {
+  const db = new pg.Client({ connectionString: env.DB_URL });
+  await db.connect();
+  await db.query('create extension if not exists pgtap with schema extensions');
+  await db.end();
+  const url = new URL(env.DB_URL);
+  const { code, output } = await run('pg_prove', ['--ext', '.sql', '-r', '--timer', '--failures', 'supabase/tests'], {
+    PGHOST: url.hostname, PGPORT: url.port, PGUSER: url.username, PGPASSWORD: decodeURIComponent(url.password), PGDATABASE: url.pathname.slice(1),
+  });
+  const total = Number(/Tests=(\d+)/.exec(output)?.[1] ?? 0);
+  const failedSubtests = [...output.matchAll(/Failed (\d+)\/\d+ subtests/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const brokenFiles = [...output.matchAll(/No subtests run|Bad plan|Parse errors:/g)].length;
+  const failed = failedSubtests + brokenFiles;
+  return { passed: Math.max(0, total - failedSubtests), failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
+async function dbLint(env: StackEnv): Promise<{ passed: number; failed: number }> {
+  const { code, output } = await run(join(binDir, 'supabase'), ['db', 'lint', `--remote=${env.DB_URL}`, '--schema', ['public', ...appSchemas].join(','), '--level', 'error', '--fail-on', 'error', '--workdir', repoRoot], {});
+  const clean = code === 0 && /No schema errors found/.test(output);
+  if (!clean) log('supabase db lint reported errors (plpgsql_check); see above');
+  return clean ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+export async function generateTypes(dbUrl: string): Promise<string> {
+  const { code, output } = await run(join(binDir, 'supabase'), ['gen', 'types', 'typescript', `--remote=${dbUrl}`, '--schema', ['public', ...appSchemas].join(','), '--workdir', repoRoot, '--log-level', 'error'], {}, { capture: true });
+  if (code !== 0) throw new Error(`supabase gen types failed:\n${output}`);
+  const start = output.indexOf('export type Json');
+  if (start < 0) throw new Error(`unexpected supabase gen types output:\n${output.slice(0, 500)}`);
+  return output.slice(start).trimEnd() + '\n';
+}
+
+async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: number }> {
+  const generated = await generateTypes(env.DB_URL);
+  const committed = existsSync(typesFile) ? readFileSync(typesFile, 'utf8') : '';
+  if (committed.replace(/^\/\/.*\n/gm, '') === generated) return { passed: 1, failed: 0 };
+  const out = join(repoRoot, 'test-results', 'database.types.generated.ts');
+  writeFileSync(out, generated);
+  log(`${relative(repoRoot, typesFile)} does not match the migrations (fresh output in ${relative(repoRoot, out)}); run: npm run gen:types`);
+  return { passed: 0, failed: 1 };
+}
+
+async function denoTests(env: StackEnv): Promise<{ passed: number; failed: number }> {
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, DENO_NO_UPDATE_CHECK: '1' });
+  const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
+  if (!summary) {
+    if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };
+    return { passed: 0, failed: 1 };
+  }
+  const failed = Number(summary[2]);
+  return { passed: Number(summary[1]), failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
+async function vitest(env: StackEnv): Promise<{ passed: number; failed: number }> {
+  const report = join(repoRoot, 'test-results', 'vitest.json');
+  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium' });
+  if (!existsSync(report)) return { passed: 0, failed: 1 };
+  const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
+  const failed = json.numFailedTests + json.numFailedTestSuites;
+  return { passed: json.numPassedTests, failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  rmSync(join(repoRoot, 'test-results'), { recursive: true, force: true });
+  mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+  ensurePackages(browserPackages, log);
+  const stateDir = mkdtempSync(join(tmpdir(), 'rastro-test-'));
+  chmodSync(stateDir, 0o755);
+  let stack: RunningStack | null = null;
+  const results: SuiteResult[] = [];
+  try {
+    stack = await startStack({
+      stateDir,
+      ports: await freePorts(),
+      withConsole: true,
+      durable: false,
+      log,
+      extraFunctionDirs: [join(repoRoot, 'packages', 'local-stack', 'test', 'fixtures', 'functions')],
+    });
+    log(`stack booted in ${(stack.timings.total / 1000).toFixed(1)} s (${Object.entries(stack.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(', ')})`);
+    await seedDemo(stack.env, log);
+    const env = stack.env;
+    if (wanted('pgtap')) results.push(await timed('pgTAP (pg_prove)', () => pgTap(env)));
+    if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
+    if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
+    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env)));
+    if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env)));
+  } catch (error) {
+    log(`stack failed to boot: ${(error as Error).stack ?? error}`);
+    results.push({ name: 'stack boot', passed: 0, failed: 1, seconds: 0 });
+  } finally {
+    if (stack) await stack.stop();
+    if (!values.keep) rmSync(stateDir, { recursive: true, force: true });
+  }
+  for (const r of results) log(`${r.name.padEnd(34)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(1)} s`);
+  log(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const passed = results.reduce((s, r) => s + r.passed, 0);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
