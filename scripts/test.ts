@@ -11,10 +11,10 @@ import { binDir, repoRoot, type Ports } from '../packages/local-stack/src/config
 import { browserPackages, ensurePackages } from '../packages/local-stack/src/os-packages.ts';
 import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { seedDemo } from './seed-demo.ts';
+import { generateTypes, lintDatabase } from '../packages/local-stack/src/supabase-cli.ts';
 
 type SuiteResult = { name: string; passed: number; failed: number; seconds: number };
 const log = (m: string) => console.error(`[test] ${m}`);
-const appSchemas = ['core', 'core_marketing', 'mtrk', 'lead', 'ops', 'analytics'];
 const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types.ts');
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false } } });
@@ -85,24 +85,16 @@ async function pgTap(env: StackEnv): Promise<{ passed: number; failed: number }>
 }
 
 async function dbLint(env: StackEnv): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'supabase'), ['db', 'lint', `--remote=${env.DB_URL}`, '--schema', ['public', ...appSchemas].join(','), '--level', 'error', '--fail-on', 'error', '--workdir', repoRoot], {});
-  const clean = code === 0 && /No schema errors found/.test(output);
+  const { clean, report } = lintDatabase(env.DB_URL);
+  console.log(report);
   if (!clean) log('supabase db lint reported errors (plpgsql_check); see above');
   return clean ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }
 
-export async function generateTypes(dbUrl: string): Promise<string> {
-  const { code, output } = await run(join(binDir, 'supabase'), ['gen', 'types', 'typescript', `--remote=${dbUrl}`, '--schema', ['public', ...appSchemas].join(','), '--workdir', repoRoot, '--log-level', 'error'], {}, { capture: true });
-  if (code !== 0) throw new Error(`supabase gen types failed:\n${output}`);
-  const start = output.indexOf('export type Json');
-  if (start < 0) throw new Error(`unexpected supabase gen types output:\n${output.slice(0, 500)}`);
-  return output.slice(start).trimEnd() + '\n';
-}
-
 async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: number }> {
-  const generated = await generateTypes(env.DB_URL);
+  const generated = generateTypes(env.DB_URL);
   const committed = existsSync(typesFile) ? readFileSync(typesFile, 'utf8') : '';
-  if (committed.replace(/^\/\/.*\n/gm, '') === generated) return { passed: 1, failed: 0 };
+  if (committed === generated) return { passed: 1, failed: 0 };
   const out = join(repoRoot, 'test-results', 'database.types.generated.ts');
   writeFileSync(out, generated);
   log(`${relative(repoRoot, typesFile)} does not match the migrations (fresh output in ${relative(repoRoot, out)}); run: npm run gen:types`);
@@ -110,7 +102,7 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
 }
 
 async function denoTests(env: StackEnv): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, DENO_NO_UPDATE_CHECK: '1' });
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   if (!summary) {
     if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };

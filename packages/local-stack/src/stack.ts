@@ -14,6 +14,7 @@ import { createAuthService } from './auth.ts';
 import { startGateway } from './gateway.ts';
 import { startNetWorker } from './net-worker.ts';
 import { startSandbox } from '../../platform-sandbox/src/server.ts';
+import { applyMigrations } from './supabase-cli.ts';
 
 export type StackEnv = {
   API_URL: string;
@@ -85,21 +86,6 @@ async function waitForHttp(url: string, child: ChildProcess, name: string, state
   throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s; see ${join(stateDir, 'logs', `${name}.log`)}`);
 }
 
-/** Applies supabase/migrations with the Supabase CLI, which records them in supabase_migrations.schema_migrations. */
-export function applyMigrations(dbUrl: string, log: (m: string) => void): void {
-  const result = spawnSync(join(binDir, 'supabase'), ['migration', 'up', `--remote=${dbUrl}`, '--yes', '--workdir', repoRoot], {
-    encoding: 'utf8',
-    env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-  });
-  const output = `${result.stdout}\n${result.stderr}`;
-  if (result.status !== 0) {
-    const errors = output.split('\n').filter((l) => /error|ERROR|failed/i.test(l)).slice(0, 10).join('\n');
-    throw new Error(`supabase migration up failed:\n${errors || output}`);
-  }
-  const applied = output.split('\n').filter((l) => l.startsWith('Applying migration')).length;
-  log(applied > 0 ? `applied ${applied} migration(s)` : 'migrations up to date');
-}
-
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -116,9 +102,10 @@ export function ensureConsoleBuild(log: (m: string) => void): void {
   const marker = join(webDir, 'build', 'index.js');
   if (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(webDir)) return;
   log('building the console (vite build)…');
-  const sync = spawnSync(join(binDir, 'svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
+  const bin = (name: string) => [join(webDir, 'node_modules', '.bin', name), join(binDir, name)].find((p) => existsSync(p)) ?? name;
+  const sync = spawnSync(bin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
   if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
-  const build = spawnSync(join(binDir, 'vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
+  const build = spawnSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`console build failed:\n${build.stdout}\n${build.stderr}`);
 }
 

@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './tenancy.ts';
+export type { Database, Json } from './database.types.ts';
