@@ -77,11 +77,14 @@ async function pgTap(env: StackEnv): Promise<{ passed: number; failed: number }>
   const { code, output } = await run('pg_prove', ['--ext', '.sql', '-r', '--timer', '--failures', 'supabase/tests'], {
     PGHOST: url.hostname, PGPORT: url.port, PGUSER: url.username, PGPASSWORD: decodeURIComponent(url.password), PGDATABASE: url.pathname.slice(1),
   });
+  // Summary lines: "Tests=77" overall; per broken file "(… Tests: 15 Failed: 2)" and
+  // "Parse errors: Bad plan.  You planned 20 tests but ran 15." (tests that never ran count as failed).
   const total = Number(/Tests=(\d+)/.exec(output)?.[1] ?? 0);
-  const failedSubtests = [...output.matchAll(/Failed (\d+)\/\d+ subtests/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-  const brokenFiles = [...output.matchAll(/No subtests run|Bad plan|Parse errors:/g)].length;
-  const failed = failedSubtests + brokenFiles;
-  return { passed: Math.max(0, total - failedSubtests), failed: failed === 0 && code !== 0 ? 1 : failed };
+  const failedRun = [...output.matchAll(/\(Wstat: \d+.*?Tests: \d+ Failed: (\d+)\)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const neverRan = [...output.matchAll(/You planned (\d+) tests? but ran (\d+)/g)].reduce((sum, m) => sum + Math.max(1, Number(m[1]) - Number(m[2])), 0);
+  const noTests = [...output.matchAll(/No subtests run/g)].length;
+  const failed = failedRun + neverRan + noTests;
+  return { passed: Math.max(0, total - failedRun), failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
 async function dbLint(env: StackEnv): Promise<{ passed: number; failed: number }> {
@@ -134,7 +137,7 @@ async function main(): Promise<number> {
     stack = await startStack({
       stateDir,
       ports: await freePorts(),
-      withConsole: true,
+      withConsole: wanted('vitest'),
       durable: false,
       log,
       extraFunctionDirs: [join(repoRoot, 'packages', 'local-stack', 'test', 'fixtures', 'functions')],

@@ -59,7 +59,7 @@ select is((select name from core.companies where id = tests.company_id('empresa-
 -- anon
 select tests.authenticate_as_anon();
 select is_empty('select * from core.companies', 'anon reads no company');
-select is_empty('select * from core.company_members', 'anon reads no membership');
+select throws_ok('select * from core.company_members', '42501', null, 'anon has no access to memberships at all');
 
 -- switching company
 select tests.authenticate_as('multi@ab.test');

@@ -49,9 +49,12 @@ create or replace function tests.authenticate_as(email text) returns void
 language plpgsql
 as $$
 declare
-  uid uuid := tests.get_user_id(email);
+  uid uuid;
   event jsonb;
 begin
+  -- Claims are computed with the test runner's own rights, whatever role an earlier call switched to.
+  perform set_config('role', session_user, true);
+  uid := tests.get_user_id(email);
   if uid is null then
     raise exception 'tests.authenticate_as: no user %', email;
   end if;
@@ -88,7 +91,7 @@ create or replace function tests.clear_authentication() returns void
 language plpgsql
 as $$
 begin
-  perform set_config('role', 'postgres', true);
+  perform set_config('role', session_user, true);
   perform set_config('request.jwt.claims', '', true);
 end
 $$;
