@@ -1,11 +1,32 @@
-// `npm run gen:types`: regenerates packages/contracts/src/database.types.ts from the running dev stack
-// (start it with `npm start`). `npm test` fails when the committed file differs from the migrations.
-import { writeFileSync } from 'node:fs';
+// `npm run gen:types`: regenerates packages/contracts/src/database.types.ts from the migrations, using
+// the running dev stack if there is one, else a throw-away stack. `npm test` fails when they differ.
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../packages/local-stack/src/config.ts';
-import { generateTypes } from '../packages/local-stack/src/supabase-cli.ts';
+import { defaultStateDir, repoRoot } from '../packages/local-stack/src/config.ts';
+import { freePorts } from '../packages/local-stack/src/ports.ts';
+import { clusterUrl, runSqlFiles, sqlFilesIn, startCluster } from '../packages/local-stack/src/postgres.ts';
+import { applyMigrations, generateTypes } from '../packages/local-stack/src/supabase-cli.ts';
 import { readRunningEnv } from './seed-demo.ts';
 
 const target = join(repoRoot, 'packages', 'contracts', 'src', 'database.types.ts');
-writeFileSync(target, generateTypes(readRunningEnv().DB_URL));
-console.log(`wrote ${target}`);
+const log = (m: string) => console.error(`[gen:types] ${m}`);
+
+if (existsSync(join(defaultStateDir, 'env'))) {
+  writeFileSync(target, generateTypes(readRunningEnv().DB_URL));
+} else {
+  // Only Postgres is needed: bootstrap + migrations on a temporary cluster.
+  const stateDir = mkdtempSync(join(tmpdir(), 'rastro-types-'));
+  chmodSync(stateDir, 0o755);
+  const { db } = await freePorts();
+  const cluster = await startCluster(stateDir, db, { durable: false, log });
+  try {
+    await runSqlFiles(cluster.url, sqlFilesIn(join(repoRoot, 'packages', 'local-stack', 'sql', 'bootstrap')));
+    applyMigrations(clusterUrl(db), log);
+    writeFileSync(target, generateTypes(cluster.url));
+  } finally {
+    await cluster.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+log(`wrote ${target}`);

@@ -2,12 +2,12 @@
 // `N passed, N failed`. Everything is torn down even when a suite or the boot fails.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { binDir, repoRoot, type Ports } from '../packages/local-stack/src/config.ts';
+import { binDir, repoRoot } from '../packages/local-stack/src/config.ts';
+import { freePorts } from '../packages/local-stack/src/ports.ts';
 import { browserPackages, ensurePackages } from '../packages/local-stack/src/os-packages.ts';
 import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { seedDemo } from './seed-demo.ts';
@@ -19,28 +19,6 @@ const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false } } });
 const wanted = (suite: string) => !values.only || values.only.includes(suite);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function freePorts(): Promise<Ports> {
-  const taken = new Set<number>();
-  const next = async () => {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
-    taken.add(port);
-    return port;
-  };
-  return { api: await next(), db: await next(), console: await next(), sandbox: await next(), postgrest: await next(), functions: await next() };
-}
 
 function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean } = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {

@@ -140,7 +140,9 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            [_ in never]: never
+            "invoke_edge_function":
+{ Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
+                           }
           }
           Enums: {
             [_ in never]: never

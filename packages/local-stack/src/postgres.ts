@@ -159,6 +159,7 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs
 export async function runSqlFiles(url: string, files: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  await client.query('set client_min_messages = warning'); // re-runs print "already exists, skipping"
   try {
     for (const file of files) {
       try {

@@ -86,6 +86,24 @@ async function waitForHttp(url: string, child: ChildProcess, name: string, state
   throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s; see ${join(stateDir, 'logs', `${name}.log`)}`);
 }
 
+/** The Vault secrets ops.invoke_edge_function reads (on Supabase they are created once by hand). */
+async function storeFunctionSecrets(dbUrl: string, env: StackEnv): Promise<void> {
+  const db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+  try {
+    for (const [name, value] of [['project_url', env.API_URL], ['service_role_key', env.SERVICE_ROLE_KEY]]) {
+      await db.query(
+        `select case when exists (select 1 from vault.secrets where name = $1)
+                     then (select vault.update_secret(id, $2) from vault.secrets where name = $1)::text
+                     else vault.create_secret($2, $1)::text end`,
+        [name, value],
+      );
+    }
+  } finally {
+    await db.end();
+  }
+}
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -147,6 +165,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
     }
     mark('bootstrap');
     applyMigrations(cluster.url, log);
+    await storeFunctionSecrets(cluster.url, env);
     mark('migrations');
 
     const sandbox = await startSandbox({ port: ports.sandbox, log: (m) => log(`sandbox: ${m}`) });

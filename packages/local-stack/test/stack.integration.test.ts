@@ -151,4 +151,15 @@ describe.skipIf(!hasStack)('local stack: functions', () => {
     expect(response?.status_code).toBe(200);
     expect(JSON.parse(response!.content)).toMatchObject({ method: 'POST', path: '/echo', authorization: true, body: '{"from":"pg_cron"}' });
   });
+
+  it('ops.invoke_edge_function calls a function with the Vault-held URL and service key', async () => {
+    const { rows } = await db.query(`select ops.invoke_edge_function('echo', '{"kick":true}'::jsonb) as id`);
+    let response: { status_code: number; content: string } | undefined;
+    for (let i = 0; i < 100 && !response; i++) {
+      response = (await db.query('select status_code, content from net._http_response where id = $1', [rows[0].id])).rows[0];
+      if (!response) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(response?.status_code).toBe(200);
+    expect(JSON.parse(response!.content)).toMatchObject({ path: '/echo', authorization: true, body: '{"kick":true}' });
+  });
 });
