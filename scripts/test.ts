@@ -82,8 +82,8 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
   return { passed: 0, failed: 1 };
 }
 
-async function denoTests(env: StackEnv): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Promise<{ passed: number; failed: number }> {
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   if (!summary) {
     if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
     if (wanted('pgtap')) results.push(await timed('pgTAP (pg_prove)', () => pgTap(env)));
     if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
     if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
-    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env)));
+    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv)));
     if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env)));
   } catch (error) {
     log(`stack failed to boot: ${(error as Error).stack ?? error}`);
