@@ -97,8 +97,14 @@ async function vitest(env: StackEnv): Promise<{ passed: number; failed: number }
   const report = join(repoRoot, 'test-results', 'vitest.json');
   const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium' });
   if (!existsSync(report)) return { passed: 0, failed: 1 };
-  const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
-  const failed = json.numFailedTests + json.numFailedTestSuites;
+  const json = JSON.parse(readFileSync(report, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    testResults: Array<{ status: string; assertionResults: unknown[] }>;
+  };
+  // A file that failed to load has no assertions but must still count as a failure.
+  const brokenFiles = json.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  const failed = json.numFailedTests + brokenFiles;
   return { passed: json.numPassedTests, failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
