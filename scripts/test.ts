@@ -82,8 +82,8 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
   return { passed: 0, failed: 1 };
 }
 
-async function denoTests(env: StackEnv): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Promise<{ passed: number; failed: number }> {
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   if (!summary) {
     if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };
@@ -97,8 +97,14 @@ async function vitest(env: StackEnv): Promise<{ passed: number; failed: number }
   const report = join(repoRoot, 'test-results', 'vitest.json');
   const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium' });
   if (!existsSync(report)) return { passed: 0, failed: 1 };
-  const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number };
-  const failed = json.numFailedTests + json.numFailedTestSuites;
+  const json = JSON.parse(readFileSync(report, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    testResults: Array<{ status: string; assertionResults: unknown[] }>;
+  };
+  // A file that failed to load has no assertions but must still count as a failure.
+  const brokenFiles = json.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  const failed = json.numFailedTests + brokenFiles;
   return { passed: json.numPassedTests, failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
@@ -126,7 +132,7 @@ async function main(): Promise<number> {
     if (wanted('pgtap')) results.push(await timed('pgTAP (pg_prove)', () => pgTap(env)));
     if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
     if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
-    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env)));
+    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv)));
     if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env)));
   } catch (error) {
     log(`stack failed to boot: ${(error as Error).stack ?? error}`);

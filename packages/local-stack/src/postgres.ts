@@ -91,8 +91,11 @@ export async function startCluster(stateDir: string, port: number, options: { du
   }
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
   const logFd = openSync(join(stateDir, 'logs', 'postgres.log'), 'a');
+  // Own process group: a Ctrl-C in the terminal must not reach Postgres before the services that
+  // use it have stopped; the stack stops it last.
   const child: ChildProcess = spawn(join(pgBinDir, 'postgres'), ['-D', dataDir], {
     ...account,
+    detached: true,
     stdio: ['ignore', logFd, logFd],
     env: { ...process.env, LC_ALL: 'C.UTF-8' },
   });
@@ -106,6 +109,18 @@ export async function startCluster(stateDir: string, port: number, options: { du
     url,
     stop: () => stopChild(child, 'SIGINT', 30_000),
   };
+}
+
+/** Stops a Postgres left running by a supervisor that died without cleaning up. */
+export async function stopOrphanCluster(stateDir: string): Promise<boolean> {
+  const pidFile = join(stateDir, 'db', 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!(pid > 0) || !processAlive(pid)) return false;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  return !processAlive(pid);
 }
 
 export function processAlive(pid: number): boolean {

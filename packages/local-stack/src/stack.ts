@@ -26,7 +26,13 @@ export type StackEnv = {
   SANDBOX_URL: string;
 };
 
-export type RunningStack = { env: StackEnv; stop(): Promise<void>; timings: Record<string, number> };
+export type RunningStack = {
+  env: StackEnv;
+  /** The environment edge functions run with; Deno tests of handlers get the same. */
+  functionEnv: Record<string, string>;
+  stop(): Promise<void>;
+  timings: Record<string, number>;
+};
 
 type Secrets = { jwtSecret: string; issuedAt: number; authenticatorPassword: string; authAdminPassword: string; encryptionKey: string };
 
@@ -192,6 +198,20 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
     mark('postgrest');
 
     const functionDirs = [join(repoRoot, 'supabase', 'functions'), ...(options.extraFunctionDirs ?? [])];
+    // What Supabase gives every edge function, plus the project's own settings (platform base URLs
+    // point at the sandbox locally; in production they default to the real APIs).
+    const functionEnv: Record<string, string> = {
+      SUPABASE_URL: env.API_URL,
+      SUPABASE_ANON_KEY: env.ANON_KEY,
+      SUPABASE_SERVICE_ROLE_KEY: env.SERVICE_ROLE_KEY,
+      SUPABASE_DB_URL: env.DB_URL,
+      RASTRO_ENCRYPTION_KEY: secrets.encryptionKey,
+      META_GRAPH_URL: `${env.SANDBOX_URL}/meta`,
+      GOOGLE_ADS_URL: `${env.SANDBOX_URL}/google-ads`,
+      TIKTOK_URL: `${env.SANDBOX_URL}/tiktok`,
+      LINKEDIN_URL: `${env.SANDBOX_URL}/linkedin`,
+      DINAMIZE_URL: `${env.SANDBOX_URL}/dinamize`,
+    };
     const functionsHost = spawn(join(binDir, 'deno'), [
       'run', '--config', join(repoRoot, 'deno.json'), '--allow-net', '--allow-env', '--allow-read', '--allow-sys',
       join(repoRoot, 'packages', 'local-stack', 'src', 'deno', 'functions-host.ts'),
@@ -204,16 +224,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
         DENO_NO_UPDATE_CHECK: '1',
         RASTRO_FUNCTIONS_PORT: String(ports.functions),
         RASTRO_FUNCTION_DIRS: functionDirs.join(':'),
-        SUPABASE_URL: env.API_URL,
-        SUPABASE_ANON_KEY: env.ANON_KEY,
-        SUPABASE_SERVICE_ROLE_KEY: env.SERVICE_ROLE_KEY,
-        SUPABASE_DB_URL: env.DB_URL,
-        RASTRO_ENCRYPTION_KEY: secrets.encryptionKey,
-        META_GRAPH_URL: `${env.SANDBOX_URL}/meta`,
-        GOOGLE_ADS_URL: `${env.SANDBOX_URL}/google-ads`,
-        TIKTOK_URL: `${env.SANDBOX_URL}/tiktok`,
-        LINKEDIN_URL: `${env.SANDBOX_URL}/linkedin`,
-        DINAMIZE_URL: `${env.SANDBOX_URL}/dinamize`,
+        ...functionEnv,
       },
     });
     stoppers.push(() => stopChild(functionsHost, 'SIGTERM', 10_000));
@@ -268,7 +279,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
       rmSync(join(stateDir, 'env'), { force: true });
     });
     timings.total = Date.now() - t0;
-    return { env, stop: stopAll, timings };
+    return { env, functionEnv, stop: stopAll, timings };
   } catch (error) {
     await stopAll();
     throw error;
