@@ -304,6 +304,15 @@ isOneToOne: false
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
                            },
+"enqueue_import_chunk":
+{ Args: { "chunk": Json,"import_id": string }; Returns: number
+                           },
+"fail_import_chunk":
+{ Args: { "chunk_no": number,"errors": Json,"import_id": string,"reason": string }; Returns: Json
+                           },
+"finish_import_upload":
+{ Args: { "file_size_bytes": number,"import_id": string }; Returns: undefined
+                           },
 "hash_email":
 { Args: { "value": string }; Returns: string
                            },

@@ -1,0 +1,67 @@
+// The CSV import's wire contracts: the upload answer the console reads, and the chunk messages
+// `leads-import` puts on the pgmq queue `lead_import` for `lead-import-worker`.
+// The upload contract itself is described in docs/decisions/0003-csv-import.md.
+import { z } from 'zod';
+import type { CompanyRole } from './tenancy.ts';
+
+/** Largest file `leads-import` accepts (bytes); checked on Content-Length and again while streaming. */
+export const leadImportMaxBytes = 50 * 1024 * 1024;
+
+/** Roles that may import leads (the roles that may write leads). */
+export const leadImportRoles: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin', 'sales'];
+
+/** Content types accepted for the upload body (browsers label .csv files differently per platform). */
+export const leadImportContentTypes = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'] as const;
+
+/** Error codes `leads-import` answers with, beside the generic ones (401/403/405/500). */
+export const leadImportErrorCodes = [
+  'invalid_request', // 400: file_name or mapping parameter missing, file_name too long
+  'bad_mapping_json', // 400: the mapping parameter is not JSON
+  'invalid_mapping', // 422: mapping fails its schema, names columns the header lacks, or no e-mail column
+  'file_too_large', // 413: Content-Length or streamed size above leadImportMaxBytes
+  'not_csv', // 415 (content type) or 422 (binary, invalid UTF-8)
+  'missing_header', // 422: empty file or no readable header line
+  'wrong_separator', // 422: the header is one column but the mapping names several
+  'no_rows', // 422: a header and no data rows
+] as const;
+export type LeadImportErrorCode = (typeof leadImportErrorCodes)[number];
+
+/** 202 answer of the upload: the import is committed and its chunks are queued. */
+export const LeadImportAcceptedSchema = z.object({
+  import_id: z.uuid(),
+  status: z.literal('queued'),
+  rows_total: z.int().positive(),
+  chunks_total: z.int().positive(),
+});
+export type LeadImportAccepted = z.infer<typeof LeadImportAcceptedSchema>;
+
+/** One CSV data record in a chunk: its physical line and its cells as read (not trimmed). */
+export const LeadImportChunkRowSchema = z.union([
+  z.strictObject({ line: z.int().positive(), cells: z.array(z.string()) }),
+  /** A record the CSV reader could not read (bad quoting, too long): no cells. */
+  z.strictObject({ line: z.int().positive(), problem: z.string().min(1) }),
+]);
+export type LeadImportChunkRow = z.infer<typeof LeadImportChunkRowSchema>;
+
+/**
+ * A pgmq message on `lead_import`. `header` is the file's header record and `fields` maps each lead
+ * field of the import's mapping to its column index in it, so the worker maps cells without another
+ * query and can report a rejected row as header → cell. chunk_no comes from lead.enqueue_import_chunk.
+ */
+export const LeadImportChunkSchema = z.object({
+  import_id: z.uuid(),
+  chunk_no: z.int().positive(),
+  header: z.array(z.string()).min(1),
+  fields: z.record(z.string(), z.int().nonnegative()),
+  rows: z.array(LeadImportChunkRowSchema).min(1),
+});
+export type LeadImportChunk = z.infer<typeof LeadImportChunkSchema>;
+
+/** What lead-import-worker answers and records in ops.worker_runs. */
+export const LeadImportWorkerRunSchema = z.object({
+  processed: z.int().nonnegative(),
+  succeeded: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+  retried: z.int().nonnegative(),
+});
+export type LeadImportWorkerRun = z.infer<typeof LeadImportWorkerRunSchema>;

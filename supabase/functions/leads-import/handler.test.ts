@@ -1,0 +1,200 @@
+// leads-import against the test stack: every bad upload answers its status and code and writes nothing
+// (no import row, no queued chunk, no lead); a good upload is one committed import with its chunks.
+import assert from 'node:assert/strict';
+import { LeadImportAcceptedSchema } from '@rastro/contracts/lead-imports.ts';
+import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/test-helpers.ts';
+import { createLeadsImportHandler } from './handler.ts';
+
+const encoder = new TextEncoder();
+const mapping = { columns: { email: 'email', name: 'name', phone: 'phone' } };
+
+type Upload = {
+  token: string;
+  body?: BodyInit | null;
+  fileName?: string | null;
+  mapping?: unknown;
+  rawMapping?: string;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+};
+
+function uploadUrl(base: string, upload: Upload): string {
+  const url = new URL(base);
+  if (upload.fileName !== null) url.searchParams.set('file_name', upload.fileName ?? 'leads.csv');
+  const mappingText = upload.rawMapping ?? (upload.mapping === undefined ? JSON.stringify(mapping) : JSON.stringify(upload.mapping));
+  url.searchParams.set('mapping', mappingText);
+  return url.toString();
+}
+
+function uploadRequest(base: string, upload: Upload): Request {
+  const headers: Record<string, string> = { authorization: `Bearer ${upload.token}`, apikey: stackEnv.anonKey, ...upload.headers };
+  if (upload.contentType !== null) headers['content-type'] = upload.contentType ?? 'text/csv';
+  return new Request(uploadUrl(base, upload), { method: 'POST', headers, body: upload.body ?? null });
+}
+
+/** Through the gateway, as the console does. */
+function upload(u: Upload): Promise<Response> {
+  return fetch(uploadRequest(`${stackEnv.apiUrl}/functions/v1/leads-import`, u));
+}
+
+/** Everything an upload could write. */
+async function footprint(): Promise<Record<string, number>> {
+  const db = await adminDb();
+  const { rows } = await db.query(`select
+      (select count(*) from lead.lead_imports)::int as imports,
+      (select count(*) from pgmq.q_lead_import)::int + (select count(*) from pgmq.a_lead_import)::int as messages,
+      (select count(*) from lead.leads)::int as leads,
+      (select count(*) from lead.lead_import_errors)::int as errors`);
+  return rows[0];
+}
+
+async function expectRefused(res: Response, status: number, code: string, before: Record<string, number>): Promise<void> {
+  const body = await res.json();
+  assert.equal(res.status, status, `status for ${code}: ${JSON.stringify(body)}`);
+  assert.equal(body.error?.code, code);
+  assert.ok(typeof body.error?.message === 'string' && body.error.message.length > 0);
+  assert.deepEqual(await footprint(), before, `nothing written for ${code}`);
+}
+
+function csv(lines: string[]): string {
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** A body of `total` bytes of valid CSV generated on demand (nothing held in memory). */
+function generatedCsv(total: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  let n = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= total) return controller.close();
+      let text = sent === 0 ? 'email,name,phone\n' : '';
+      while (text.length < 64 * 1024) text += `big${n}@example.com,Big ${n++},\n`;
+      const bytes = encoder.encode(text).slice(0, total - sent);
+      sent += bytes.length;
+      controller.enqueue(bytes);
+    },
+  });
+}
+
+stackTest('leads-import: bad uploads are refused with a code and write nothing', async () => {
+  const token = await signIn(demoUsers.admin);
+  const good = csv(['email,name,phone', 'a@example.com,Ana,']);
+  const before = await footprint();
+
+  await expectRefused(await upload({ token, body: '' }), 422, 'missing_header', before);
+  await expectRefused(await upload({ token, body: '\r\n\r\n;;\r\n' }), 422, 'missing_header', before);
+  await expectRefused(await upload({ token, body: 'email,name,phone\r\n' }), 422, 'no_rows', before);
+  await expectRefused(await upload({ token, body: csv(['email\tname\tphone', 'a@example.com\tAna\t']) }), 422, 'wrong_separator', before);
+  await expectRefused(await upload({ token, body: csv(['email,nome', 'a@example.com,Ana']) }), 422, 'invalid_mapping', before);
+  await expectRefused(await upload({ token, body: good, mapping: { columns: { name: 'name' } } }), 422, 'invalid_mapping', before);
+  await expectRefused(await upload({ token, body: good, mapping: { columns: { email: 'email', name: 'email' } } }), 422, 'invalid_mapping', before);
+  await expectRefused(await upload({ token, body: good, rawMapping: '{"columns": ' }), 400, 'bad_mapping_json', before);
+  await expectRefused(await upload({ token, body: good, fileName: null }), 400, 'invalid_request', before);
+  await expectRefused(await upload({ token, body: good, contentType: 'application/pdf' }), 415, 'not_csv', before);
+  await expectRefused(await upload({ token, body: encoder.encode(good), contentType: null }), 415, 'not_csv', before);
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+  await expectRefused(await upload({ token, body: png }), 422, 'not_csv', before);
+  const latin1 = new Uint8Array([...encoder.encode('email,name,phone\r\na@example.com,Jo'), 0xe3, 0x6f, 0x0d, 0x0a]);
+  await expectRefused(await upload({ token, body: latin1 }), 422, 'not_csv', before);
+
+  // A file that goes wrong after thousands of rows (a chunk was already queued): all rolled back.
+  const lateBinary = `email,name,phone\n${Array.from({ length: 4500 }, (_, i) => `late${i}@example.com,Late ${i},`).join('\n')}\n\u0000\u0001\u0002`;
+  await expectRefused(await upload({ token, body: lateBinary }), 422, 'not_csv', before);
+
+  // Roles and tokens.
+  await expectRefused(await upload({ token: await signIn(demoUsers.viewer), body: good }), 403, 'forbidden', before);
+  await expectRefused(await upload({ token: stackEnv.serviceRoleKey, body: good }), 401, 'not_a_user', before);
+  await expectRefused(await upload({ token: 'not-a-jwt', body: good }), 401, 'invalid_jwt', before);
+});
+
+stackTest('leads-import: files over 50 MB are refused on Content-Length and while streaming', async () => {
+  const token = await signIn(demoUsers.admin);
+  const before = await footprint();
+  const handler = createLeadsImportHandler();
+  const direct = (u: Upload) => handler(uploadRequest('http://functions.local/leads-import', u));
+
+  // Declared too large: refused before reading a byte.
+  await expectRefused(await direct({ token, body: 'email\n', headers: { 'content-length': String(50 * 1024 * 1024 + 1) } }), 413, 'file_too_large', before);
+  // Streamed without a length (chunked upload): refused once the 50 MB are passed, after queueing chunks.
+  await expectRefused(await direct({ token, body: generatedCsv(50 * 1024 * 1024 + 1) }), 413, 'file_too_large', before);
+  // Through the gateway, chunked: same answer.
+  await expectRefused(await upload({ token, body: generatedCsv(50 * 1024 * 1024 + 100) }), 413, 'file_too_large', before);
+});
+
+stackTest('leads-import: a good upload is one committed import with its chunks queued', async () => {
+  const token = await signIn(demoUsers.admin);
+  const run = crypto.randomUUID().slice(0, 8);
+  const handler = createLeadsImportHandler({ chunkRows: 100 });
+  const lines = ['\uFEFFNome;E-mail;Telefone;Ignorada', ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`)];
+  const res = await handler(uploadRequest('http://functions.local/leads-import', {
+    token,
+    body: csv(lines),
+    fileName: `queued-${run}.csv`,
+    mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' } },
+  }));
+  const body = await res.json();
+  assert.equal(res.status, 202, JSON.stringify(body));
+  const accepted = LeadImportAcceptedSchema.parse(body);
+  assert.equal(accepted.rows_total, 250);
+  assert.equal(accepted.chunks_total, 3);
+
+  const db = await adminDb();
+  const { rows: [imported] } = await db.query(
+    `select i.file_name, i.file_size_bytes, i.rows_total, i.chunks_total, i.mapping, i.created_by = u.id as by_uploader,
+            c.slug
+     from lead.lead_imports i join auth.users u on u.email = $2 join core.companies c on c.id = i.company_id
+     where i.id = $1`,
+    [accepted.import_id, demoUsers.admin.email],
+  );
+  assert.deepEqual(imported, {
+    file_name: `queued-${run}.csv`,
+    file_size_bytes: String(encoder.encode(csv(lines)).length),
+    rows_total: 250,
+    chunks_total: 3,
+    mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' }, sync_to_crm: false },
+    by_uploader: true,
+    slug: 'demo-rastro',
+  });
+  const { rows: messages } = await db.query(
+    `select message from pgmq.q_lead_import where message ->> 'import_id' = $1
+     union all select message from pgmq.a_lead_import where message ->> 'import_id' = $1`,
+    [accepted.import_id],
+  );
+  const chunks = messages.map((m) => m.message).sort((a, b) => a.chunk_no - b.chunk_no);
+  assert.deepEqual(chunks.map((c) => [c.chunk_no, c.rows.length]), [[1, 100], [2, 100], [3, 50]]);
+  assert.deepEqual(chunks[0].header, ['Nome', 'E-mail', 'Telefone', 'Ignorada']);
+  assert.deepEqual(chunks[0].fields, { email: 1, name: 0, phone: 2 });
+  assert.deepEqual(chunks[2].rows[49], { line: 251, cells: [`Lead 249; ${run}`, `lead249.${run}@example.com`, '', 'x'] });
+
+  // The upload kicked the worker through pg_net; it (or pg_cron) finishes the import.
+  await eventually('the kicked worker to complete the import', async () => {
+    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [accepted.import_id]);
+    return state.status === 'completed' ? true : undefined;
+  });
+});
+
+stackTest('leads-import: a member of another company cannot see the import (RLS)', async () => {
+  const adminToken = await signIn(demoUsers.admin);
+  const outsiderToken = await signIn(demoUsers.otherCompanyAdmin);
+  const run = crypto.randomUUID().slice(0, 8);
+  const res = await upload({ token: adminToken, body: csv(['email,name,phone', `rls.${run}@example.com,Rls,`, `not-an-email-${run},X,`]), fileName: `rls-${run}.csv` });
+  const { import_id } = LeadImportAcceptedSchema.parse(await res.json());
+  const db = await adminDb();
+  await eventually('the import to complete', async () => {
+    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [import_id]);
+    return state.status === 'completed' ? true : undefined;
+  });
+
+  const read = async (token: string, table: string, filter: string) => {
+    const r = await fetch(`${stackEnv.apiUrl}/rest/v1/${table}?${filter}`, {
+      headers: { apikey: stackEnv.anonKey, authorization: `Bearer ${token}`, 'accept-profile': 'lead' },
+    });
+    assert.equal(r.status, 200);
+    return await r.json() as unknown[];
+  };
+  assert.equal((await read(adminToken, 'lead_imports', `id=eq.${import_id}`)).length, 1, 'the uploader\'s company sees it');
+  assert.equal((await read(adminToken, 'lead_import_errors', `import_id=eq.${import_id}`)).length, 1);
+  assert.deepEqual(await read(outsiderToken, 'lead_imports', `id=eq.${import_id}`), [], 'another company does not');
+  assert.deepEqual(await read(outsiderToken, 'lead_import_errors', `import_id=eq.${import_id}`), []);
+  assert.deepEqual(await read(outsiderToken, 'leads', `email=eq.rls.${run}@example.com`), []);
+});

@@ -1,0 +1,176 @@
+// leads-import: a member uploads a CSV file of leads. The body streams through the CSV reader; every
+// chunk of rows goes on the pgmq queue `lead_import` inside the same transaction that creates the
+// lead.lead_imports row, committed only once the whole file has been read. Any problem with the file
+// (size, not CSV, no header, mapping that does not fit) rolls everything back: nothing half-written.
+// Contract: docs/decisions/0003-csv-import.md. Rows are validated and applied by lead-import-worker.
+import {
+  type LeadImportAccepted,
+  type LeadImportChunkRow,
+  leadImportContentTypes,
+  leadImportMaxBytes,
+  leadImportRoles,
+} from '@rastro/contracts/lead-imports.ts';
+import { type LeadImportMapping, LeadImportMappingSchema } from '@rastro/contracts/leads.ts';
+import { memberClaims } from '../_shared/caller.ts';
+import { corsHeaders, preflight } from '../_shared/cors.ts';
+import { CsvError, type CsvRecord, openCsv } from '../_shared/csv.ts';
+import { asUser } from '../_shared/db.ts';
+import { HttpError, toErrorResponse } from '../_shared/errors.ts';
+
+export type LeadsImportOptions = {
+  /** Data rows per queue message. */
+  chunkRows?: number;
+  maxBytes?: number;
+  /** Origins of the console, allowed to call from the browser (env RASTRO_CONSOLE_ORIGINS, comma-separated). */
+  allowedOrigins?: readonly string[];
+};
+
+const defaultChunkRows = 2000;
+const maxFileNameLength = 255;
+
+function consoleOrigins(): string[] {
+  return (Deno.env.get('RASTRO_CONSOLE_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+}
+
+function fileNameOf(url: URL): string {
+  const name = url.searchParams.get('file_name')?.trim() ?? '';
+  if (name === '' || name.length > maxFileNameLength) {
+    throw new HttpError(400, 'invalid_request', `Pass the file name as ?file_name= (1 to ${maxFileNameLength} characters)`);
+  }
+  return name;
+}
+
+function mappingOf(url: URL): LeadImportMapping {
+  const text = url.searchParams.get('mapping');
+  if (text === null) throw new HttpError(400, 'invalid_request', 'Pass the column mapping as ?mapping=<JSON>');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'bad_mapping_json', 'The mapping parameter is not valid JSON');
+  }
+  const parsed = LeadImportMappingSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new HttpError(422, 'invalid_mapping', 'The mapping is not valid: it maps lead fields to header names, e-mail required', {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return parsed.data;
+}
+
+function checkContentType(req: Request): void {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (!(leadImportContentTypes as readonly string[]).includes(type)) {
+    throw new HttpError(415, 'not_csv', `Send the file as the request body with Content-Type text/csv (got "${type || 'none'}")`);
+  }
+}
+
+function checkDeclaredSize(req: Request, maxBytes: number): void {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw new HttpError(413, 'file_too_large', `Files up to ${maxBytes} bytes can be imported`, { max_bytes: maxBytes });
+}
+
+function csvErrorToHttp(error: CsvError, maxBytes: number): HttpError {
+  switch (error.code) {
+    case 'file_too_large':
+      return new HttpError(413, 'file_too_large', `Files up to ${maxBytes} bytes can be imported`, { max_bytes: maxBytes });
+    case 'not_csv':
+      return new HttpError(422, 'not_csv', error.message);
+    case 'missing_header':
+      return new HttpError(422, 'missing_header', error.message, error.line === undefined ? undefined : { line: error.line });
+  }
+}
+
+/** Column index of each mapped lead field, after checking the header can serve the mapping. */
+function columnPositions(header: CsvRecord, separator: string, mapping: LeadImportMapping): Array<[field: string, index: number]> {
+  const names = header.fields.map((f) => f.trim());
+  const wanted = Object.entries(mapping.columns).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const distinctColumns = new Set(wanted.map(([, column]) => column));
+  if (names.length === 1 && distinctColumns.size > 1) {
+    throw new HttpError(422, 'wrong_separator', `The header line has a single column; separate columns with "," or ";"`, {
+      separator,
+      header: names,
+    });
+  }
+  const missing = [...distinctColumns].filter((column) => !names.includes(column));
+  if (missing.length > 0) {
+    throw new HttpError(422, 'invalid_mapping', `The mapping names columns the file does not have: ${missing.join(', ')}`, {
+      missing,
+      header: names,
+    });
+  }
+  const repeated = [...distinctColumns].filter((column) => names.indexOf(column) !== names.lastIndexOf(column));
+  if (repeated.length > 0) {
+    throw new HttpError(422, 'invalid_mapping', `The header repeats columns the mapping uses: ${repeated.join(', ')}`, { repeated, header: names });
+  }
+  return wanted.map(([field, column]) => [field, names.indexOf(column)]);
+}
+
+/** One CSV record as a chunk row; the worker maps, checks and validates it. */
+function toChunkRow(record: CsvRecord): LeadImportChunkRow {
+  return record.problem === undefined ? { line: record.line, cells: record.fields } : { line: record.line, problem: record.problem };
+}
+
+export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req: Request) => Promise<Response> {
+  const chunkRows = options.chunkRows ?? defaultChunkRows;
+  const maxBytes = options.maxBytes ?? leadImportMaxBytes;
+
+  return async (req) => {
+    const origins = options.allowedOrigins ?? consoleOrigins();
+    const cors = corsHeaders(req.headers.get('origin'), origins);
+    const answered = preflight(req, origins);
+    if (answered) return answered;
+    try {
+      if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'POST the CSV file');
+      const claims = memberClaims(req, leadImportRoles);
+      const url = new URL(req.url);
+      const fileName = fileNameOf(url);
+      const mapping = mappingOf(url);
+      checkContentType(req);
+      checkDeclaredSize(req, maxBytes);
+      if (!req.body) throw new HttpError(422, 'missing_header', 'The file is empty: a header line naming the columns is required');
+
+      const accepted = await readIntoQueue(req.body, claims, fileName, mapping, chunkRows, maxBytes);
+      return Response.json(accepted, { status: 202, headers: cors });
+    } catch (error) {
+      return toErrorResponse(error instanceof CsvError ? csvErrorToHttp(error, maxBytes) : error, cors);
+    }
+  };
+}
+
+async function readIntoQueue(
+  body: ReadableStream<Uint8Array>,
+  claims: Record<string, unknown>,
+  fileName: string,
+  mapping: LeadImportMapping,
+  chunkRows: number,
+  maxBytes: number,
+): Promise<LeadImportAccepted> {
+  const csv = await openCsv(body, { maxBytes });
+  const fields = Object.fromEntries(columnPositions(csv.header, csv.separator, mapping));
+  const header = csv.header.fields.map((f) => f.trim());
+
+  return await asUser(claims, async (db) => {
+    // The size is known for sure only at the end of the stream; lead.finish_import_upload records it.
+    const created = await db.query<{ id: string }>(
+      `insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping)
+       values (core.current_company_id(), $1, 0, $2)
+       returning id`,
+      [fileName, mapping],
+    );
+    const importId = created.rows[0].id;
+    let rowsTotal = 0;
+    let chunksTotal = 0;
+    for await (const records of csv.batches(chunkRows)) {
+      const chunk = { header, fields, rows: records.map(toChunkRow) };
+      await db.query('select lead.enqueue_import_chunk($1, $2)', [importId, JSON.stringify(chunk)]);
+      rowsTotal += records.length;
+      chunksTotal += 1;
+    }
+    if (rowsTotal === 0) throw new HttpError(422, 'no_rows', 'The file has a header line but no data rows');
+    await db.query('select lead.finish_import_upload($1, $2)', [importId, csv.bytesRead()]);
+    return { import_id: importId, status: 'queued', rows_total: rowsTotal, chunks_total: chunksTotal };
+  });
+}
+
+export const handler = createLeadsImportHandler();
