@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './tenancy.ts';
 export type { Database, Json } from './database.types.ts';
+export * from './integrations.ts';
