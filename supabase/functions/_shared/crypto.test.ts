@@ -1,8 +1,5 @@
 import { DecryptionError, decryptSecret, encryptSecret, importEncryptionKey } from './crypto.ts';
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
+import { assert } from './testing/assert.ts';
 
 async function rejectsWith(promise: Promise<unknown>, errorClass: new (...args: never[]) => Error): Promise<Error> {
   try {

@@ -19,16 +19,7 @@ import {
   setDinamizeFaults,
   uniqueClientCode,
 } from './testing/dinamize-sandbox.ts';
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function assertEquals(actual: unknown, expected: unknown, message = ''): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${message}: expected ${e}, got ${a}`);
-}
+import { assert, assertEquals } from './testing/assert.ts';
 
 const hasSandbox = Deno.env.get('SANDBOX_URL') !== undefined;
 const sandboxTest = (name: string, fn: () => Promise<void>) =>
