@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // Contracts of the `integrations` edge function (console ↔ per-company CRM settings) and of the
-// `crm-sync-worker` (pg_cron / enqueue kick ↔ worker, and the crm_sync queue's messages).
+// `crm-sync-worker` (pg_cron / enqueue kick ↔ worker). The crm_sync message itself is in leads.ts.
 
 export const integrationProviders = ['dinamize'] as const;
 export const IntegrationProviderSchema = z.enum(integrationProviders);
@@ -97,13 +97,3 @@ export const CrmSyncWorkerResultSchema = z.object({
   retried: z.number().int().min(0),
 });
 export type CrmSyncWorkerResult = z.infer<typeof CrmSyncWorkerResultSchema>;
-
-/** A crm_sync queue message, as lead._enqueue_crm_sync sends it. */
-export const CrmSyncMessageSchema = z.object({
-  lead_id: z.uuid(),
-  company_id: z.uuid(),
-  lead_sync_id: z.uuid().optional(),
-  provider: IntegrationProviderSchema.default('dinamize'),
-  operation: z.enum(['add', 'update']),
-});
-export type CrmSyncMessage = z.infer<typeof CrmSyncMessageSchema>;
