@@ -377,6 +377,12 @@ isOneToOne: false
 "normalize_phone":
 { Args: { "value": string }; Returns: string
                            },
+"redrive_failed_crm_sync":
+{ Args: { "company_id"?: string }; Returns: number
+                           },
+"release_crm_sync":
+{ Args: { "company_id": string }; Returns: number
+                           },
 "sha256_hex":
 { Args: { "value": string }; Returns: string
                            }
