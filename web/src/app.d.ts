@@ -1,3 +1,4 @@
+import type { Database } from '@rastro/contracts';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { SessionState } from '#lib/server/session.ts';
 
@@ -5,7 +6,7 @@ declare global {
 	namespace App {
 		interface Locals {
 			/** Per-request client carrying the signed-in user's JWT: every query runs under RLS. */
-			supabase: SupabaseClient;
+			supabase: SupabaseClient<Database>;
 			/** The validated session, user and tenant claims; computed once per request. */
 			safeGetSession(): Promise<SessionState>;
 		}

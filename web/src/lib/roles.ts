@@ -23,3 +23,17 @@ export function roleLabel(role: CompanyRole): string {
 export function isReadOnly(role: CompanyRole): boolean {
 	return role === 'viewer';
 }
+
+/** Roles that create and change leads, move stages, convert and import (as the RLS policies on lead.leads). */
+const LEAD_WRITERS: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin', 'sales'];
+
+/** Roles that manage the company's set-up: pipeline stages, integrations. */
+const ADMINS: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin'];
+
+export function canWriteLeads(role: CompanyRole | null): boolean {
+	return role !== null && LEAD_WRITERS.includes(role);
+}
+
+export function isAdmin(role: CompanyRole | null): boolean {
+	return role !== null && ADMINS.includes(role);
+}

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { canOpenModule, moduleById, type ModuleId } from '../navigation.ts';
+import { canOpenModule, moduleById, type ConsoleModule, type ModuleId } from '../navigation.ts';
 import type { CompanyRole } from '../roles.ts';
 
 interface ConsoleLoadEvent {
@@ -7,16 +7,25 @@ interface ConsoleLoadEvent {
 }
 
 /**
- * The `load` of a module page: refuses roles the module is not for (the navigation hides it, but
- * a typed URL must not open it either). RLS still decides which rows anyone can read.
+ * Refuses roles a module is not for (the navigation hides it, but a typed URL must not open it
+ * either) and hands back the module and the caller's role. RLS still decides which rows anyone reads.
  */
+export async function openModule(
+	{ parent }: ConsoleLoadEvent,
+	id: ModuleId
+): Promise<{ module: ConsoleModule; role: CompanyRole | null }> {
+	const { role } = await parent();
+	const module = moduleById(id);
+	if (!canOpenModule(role, id)) {
+		error(403, `Your role in this company does not include ${module.label}.`);
+	}
+	return { module, role };
+}
+
+/** The `load` of a module page that needs nothing else. */
 export function requireModule(id: ModuleId) {
-	return async ({ parent }: ConsoleLoadEvent) => {
-		const { role } = await parent();
-		const module = moduleById(id);
-		if (!canOpenModule(role, id)) {
-			error(403, `Your role in this company does not include ${module.label}.`);
-		}
+	return async (event: ConsoleLoadEvent) => {
+		const { module } = await openModule(event, id);
 		return { module };
 	};
 }

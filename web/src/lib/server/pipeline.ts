@@ -1,0 +1,15 @@
+import type { Database } from '@rastro/contracts';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { PipelineStage } from '../leads/types.ts';
+
+/** The current company's stages in pipeline order, active and inactive. */
+export async function loadStages(supabase: SupabaseClient<Database>): Promise<PipelineStage[]> {
+	const { data, error } = await supabase
+		.schema('lead')
+		.from('pipeline_stages')
+		.select('id, name, position, probability, is_won, is_lost, is_active')
+		.order('position')
+		.order('name');
+	if (error) throw new Error(`loading pipeline stages failed: ${error.message}`);
+	return data ?? [];
+}

@@ -1,0 +1,47 @@
+import { error, redirect } from '@sveltejs/kit';
+import { LeadCreateSchema } from '@rastro/contracts/leads.ts';
+import { canWriteLeads } from '#lib/roles.ts';
+import { loadDirectory } from '#lib/server/directory.ts';
+import { duplicateEmail, formColumns, refused, validateLeadForm } from '#lib/server/lead-write.ts';
+import { loadStages } from '#lib/server/pipeline.ts';
+import { isDuplicateEmail, isNotAllowed } from '#lib/server/postgrest-errors.ts';
+import { openModule } from '#lib/server/require-module.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const { module, role } = await openModule(event, 'leads');
+	if (!canWriteLeads(role)) error(403, 'Your role can look at leads but not add them.');
+	const [stages, members] = await Promise.all([loadStages(event.locals.supabase), loadDirectory(event.locals.supabase)]);
+	return { module, stages, members };
+};
+
+export const actions: Actions = {
+	default: async ({ request, locals }) => {
+		const checked = validateLeadForm(await request.formData(), LeadCreateSchema);
+		if (!checked.ok) return checked.failure;
+
+		const { stage_id: stageId, ...fields } = formColumns(checked.data);
+		if (!stageId) {
+			return refused(400, { values: checked.values, errors: { stage_id: 'Choose a stage' }, message: 'Check the highlighted fields.' });
+		}
+
+		const { claims } = await locals.safeGetSession();
+		if (!claims?.companyId) error(403, 'Your account is not a member of any company.');
+
+		const { data, error: insertError } = await locals.supabase
+			.schema('lead')
+			.from('leads')
+			.insert({ ...fields, stage_id: stageId, company_id: claims.companyId })
+			.select('id')
+			.single();
+		if (isDuplicateEmail(insertError)) return duplicateEmail(locals.supabase, checked.values);
+		if (isNotAllowed(insertError)) {
+			return refused(403, { values: checked.values, errors: {}, message: 'Your role cannot add leads.' });
+		}
+		if (insertError || !data) {
+			console.error('creating a lead failed', insertError);
+			return refused(503, { values: checked.values, errors: {}, message: 'The lead could not be saved. Try again in a moment.' });
+		}
+		redirect(303, `/leads/${data.id}`);
+	}
+};
