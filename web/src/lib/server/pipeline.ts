@@ -13,3 +13,12 @@ export async function loadStages(supabase: SupabaseClient<Database>): Promise<Pi
 	if (error) throw new Error(`loading pipeline stages failed: ${error.message}`);
 	return data ?? [];
 }
+
+/** Leads per stage id (and their summed value), from lead.stage_totals. */
+export async function loadStageTotals(
+	supabase: SupabaseClient<Database>
+): Promise<Map<string, { leads: number; totalValue: number }>> {
+	const { data, error } = await supabase.schema('lead').from('stage_totals').select('stage_id, leads, total_value');
+	if (error) throw new Error(`loading stage totals failed: ${error.message}`);
+	return new Map((data ?? []).map((row) => [row.stage_id, { leads: row.leads ?? 0, totalValue: Number(row.total_value ?? 0) }]));
+}
