@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, reportColumns, reportFileName, reportLines, type ImportErrorRow } from './error-report.ts';
+import { csvCell, mappedColumns, reportColumns, reportFileName, reportLines, type ImportErrorRow } from './error-report.ts';
 
 const rows: ImportErrorRow[] = [
 	{ line_number: 4, reason: 'email: invalid e-mail address', raw: { 'E-mail': 'not-an-email', Nome: 'Ana, "A"' } },
@@ -30,6 +30,15 @@ describe('the import error report', () => {
 				'9,score: not a whole number from 0 to 100,b@x.com,Bia,x\r\n' +
 				'12,row: unclosed quote,,,\r\n'
 		);
+	});
+
+	it('puts the mapped columns first, e-mail leading', () => {
+		expect(mappedColumns({ columns: { name: 'Nome', value: 'Valor', email: 'E-mail' }, sync_to_crm: false })).toEqual([
+			'E-mail',
+			'Nome',
+			'Valor'
+		]);
+		expect(mappedColumns(null)).toEqual([]);
 	});
 
 	it('names the download after the uploaded file', () => {

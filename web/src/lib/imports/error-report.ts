@@ -1,5 +1,6 @@
 // The downloadable error report of an import: one CSV line per rejected row with its line number in the
 // uploaded file, the reason, and the row's cells as read, so the file can be fixed and imported again.
+import { importableLeadFields } from '@rastro/contracts/leads.ts';
 
 export interface ImportErrorRow {
 	line_number: number;
@@ -52,4 +53,13 @@ export function reportLines(rows: readonly ImportErrorRow[], columns: readonly s
 export function reportFileName(fileName: string): string {
 	const base = fileName.replace(/\.csv$/i, '').replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '');
 	return `${base || 'import'}-errors.csv`;
+}
+
+/**
+ * The file columns an import's mapping (lead.lead_imports.mapping) used, in lead-field order (e-mail,
+ * name, phone, …): jsonb does not keep the order the file had them in.
+ */
+export function mappedColumns(mapping: unknown): string[] {
+	const columns = (mapping as { columns?: Record<string, unknown> } | null)?.columns ?? {};
+	return importableLeadFields.map((field) => columns[field]).filter((column): column is string => typeof column === 'string');
 }
