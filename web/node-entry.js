@@ -13,6 +13,12 @@ const origin = process.env.ORIGIN ? new URL(process.env.ORIGIN) : null;
 const PROTOCOL_HEADER = 'x-rastro-origin-protocol';
 const HOST_HEADER = 'x-rastro-origin-host';
 
+// CSV imports stream files of up to 50 MB (leadImportMaxBytes) through /leads/imports/upload to the
+// leads-import function, which enforces the exact limit. adapter-node's default BODY_SIZE_LIMIT (512 KB,
+// one setting for every route) would cut them off first, so unless the operator chose a limit, allow
+// a little over 50 MB. Bodies are only read after the session check, so anonymous posts cannot use it.
+process.env.BODY_SIZE_LIMIT ??= '51M';
+
 if (origin) {
 	process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 	process.env.HOST_HEADER = HOST_HEADER;
