@@ -4,12 +4,19 @@
 import type { CompanyRole } from '@rastro/contracts';
 import { HttpError } from './errors.ts';
 
-export type CallerClaims = Record<string, unknown> & { role?: string; sub?: string; company_id?: string; company_role?: string };
+export type CallerClaims = Record<string, unknown> & {
+  role?: string;
+  sub?: string;
+  company_id?: string;
+  company_role?: string;
+};
 
 function bearerClaims(req: Request): CallerClaims {
   const token = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1];
   const payload = token?.split('.')[1];
-  if (!payload) throw new HttpError(401, 'missing_authorization', 'Send the access token as "Authorization: Bearer <token>"');
+  if (!payload) {
+    throw new HttpError(401, 'missing_authorization', 'Send the access token as "Authorization: Bearer <token>"');
+  }
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
     const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))));
@@ -24,7 +31,10 @@ function bearerClaims(req: Request): CallerClaims {
  * Claims of a signed-in member acting for their current company with one of `roles`. The database
  * checks membership and role again (RLS, security-definer RPCs): this only answers early and clearly.
  */
-export function memberClaims(req: Request, roles: readonly CompanyRole[]): CallerClaims & { sub: string; company_id: string } {
+export function memberClaims(
+  req: Request,
+  roles: readonly CompanyRole[],
+): CallerClaims & { sub: string; company_id: string } {
   const claims = bearerClaims(req);
   if (claims.role !== 'authenticated' || typeof claims.sub !== 'string') {
     throw new HttpError(401, 'not_a_user', 'Sign in: this function needs a user access token');
@@ -41,6 +51,10 @@ export function memberClaims(req: Request, roles: readonly CompanyRole[]): Calle
 /** For workers: only the service role (pg_cron and enqueue kicks through ops.invoke_edge_function). */
 export function requireServiceRole(req: Request): void {
   if (bearerClaims(req).role !== 'service_role') {
-    throw new HttpError(403, 'service_role_only', 'This worker is called by pg_cron and queue kicks with the service role key');
+    throw new HttpError(
+      403,
+      'service_role_only',
+      'This worker is called by pg_cron and queue kicks with the service role key',
+    );
   }
 }
