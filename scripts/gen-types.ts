@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultStateDir, repoRoot } from '../packages/local-stack/src/config.ts';
 import { freePorts } from '../packages/local-stack/src/ports.ts';
-import { clusterUrl, runSqlFiles, sqlFilesIn, startCluster } from '../packages/local-stack/src/postgres.ts';
+import { clusterUrl, startCluster } from '../packages/local-stack/src/postgres.ts';
+import { runPlatformBootstrap } from '../packages/local-stack/src/bootstrap.ts';
 import { applyMigrations, generateTypes } from '../packages/local-stack/src/supabase-cli.ts';
 import { readRunningEnv } from './seed-demo.ts';
 
@@ -21,7 +22,7 @@ if (existsSync(join(defaultStateDir, 'env'))) {
   const { db } = await freePorts();
   const cluster = await startCluster(stateDir, db, { durable: false, log });
   try {
-    await runSqlFiles(cluster.url, sqlFilesIn(join(repoRoot, 'packages', 'local-stack', 'sql', 'bootstrap')));
+    await runPlatformBootstrap(cluster.url);
     applyMigrations(clusterUrl(db), log);
     writeFileSync(target, generateTypes(cluster.url));
   } finally {
