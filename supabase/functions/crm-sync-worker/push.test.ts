@@ -12,6 +12,7 @@ import {
   uniqueClientCode,
 } from '../_shared/testing/dinamize-sandbox.ts';
 import {
+  changeLeadQuietly,
   createCompany,
   createDinamizeIntegration,
   dropCompany,
@@ -28,9 +29,9 @@ import {
   serviceRoleRequest,
   waitFor,
 } from '../_shared/testing/crm-fixtures.ts';
+import { assert, assertBetween, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
 import { backoffSeconds, configRetrySeconds, maxAttempts } from './push.ts';
-import { assert, assertBetween, assertEquals } from '../_shared/testing/assert.ts';
 
 type RunResult = { processed: number; succeeded: number; failed: number; retried: number };
 
@@ -145,6 +146,27 @@ workerTest(
       !logged.includes('sandbox-password') && !logged.includes('um@exemplo.com.br'),
       `no secret or full e-mail in the log: ${logged}`,
     );
+  },
+);
+
+workerTest(
+  'push: a lead changed twice before the worker ran is pushed as one contact',
+  async ({ db, companyId, clientCode }) => {
+    const lead = await insertLeadQuietly(db, companyId, { name: 'Primeiro' });
+    const second = await changeLeadQuietly(db, lead.leadId, 'Segundo');
+    assertEquals(await runWorker(), { processed: 2, succeeded: 2, failed: 0, retried: 0 }, 'both messages');
+    assertEquals(
+      (await sandboxContacts(clientCode)).map((contact) => contact.name),
+      ['Segundo'],
+      'one contact with the latest name',
+    );
+    assertEquals((await recordedFor(clientCode)).map((request) => request.path), [
+      '/auth',
+      '/emkt/contact/add',
+      '/emkt/contact/update',
+    ], 'add, then update the same contact');
+    assertEquals((await leadSync(db, lead.leadId)).status, 'synced', 'synced');
+    assertEquals((await messageState(db, second)).where, 'archive', 'archived');
   },
 );
 

@@ -124,6 +124,7 @@ async function processBatch(
     )],
   );
   const leadByMessage = new Map(leads.map((lead) => [lead.msg_id, lead]));
+  const codesLearned = new Map<string, string>();
   const newCompanies = [
     ...new Set(leads.map((lead) => lead.company_id).filter((id): id is string => id !== null && !links.has(id))),
   ];
@@ -144,7 +145,13 @@ async function processBatch(
       outcomes.push({ msgId, kind: 'dropped' });
       continue;
     }
-    outcomes.push(await pushLead(msgId, lead, links.get(lead.company_id)!));
+    // A lead changed twice is in the batch twice: the second push updates the contact the first made.
+    const outcome = await pushLead(msgId, {
+      ...lead,
+      external_id: lead.external_id ?? codesLearned.get(lead.lead_id) ?? null,
+    }, links.get(lead.company_id)!);
+    if (outcome.kind === 'synced') codesLearned.set(lead.lead_id, outcome.externalId);
+    outcomes.push(outcome);
   }
   return outcomes;
 }
@@ -229,7 +236,15 @@ async function applyOutcomes(
   outcomes: Outcome[],
   links: Map<string, DinamizeLink>,
 ): Promise<void> {
-  const syncRows = outcomes.flatMap((outcome) => {
+  // One row per lead_sync row (the last outcome wins when a lead was in the batch twice), since an
+  // UPDATE … FROM applies only one of several matching source rows.
+  const lastOutcomes = new Map<string, Outcome>();
+  for (const outcome of outcomes) {
+    if ((outcome.kind === 'synced' || outcome.kind === 'retry' || outcome.kind === 'failed') && outcome.lead?.sync_id) {
+      lastOutcomes.set(outcome.lead.sync_id, outcome);
+    }
+  }
+  const syncRows = [...lastOutcomes.values()].flatMap((outcome) => {
     if (outcome.kind === 'dropped' || outcome.kind === 'released' || !outcome.lead?.sync_id) return [];
     return [{
       sync_id: outcome.lead.sync_id,
