@@ -349,6 +349,8 @@ workerTest(
   'push: leads that cannot be sent fail at once, and foreign or broken messages are archived',
   async ({ db, companyId }) => {
     const noEmail = await insertLeadQuietly(db, companyId, { email: null, phone: '+5511988887777' });
+    const optedOut = await insertLeadQuietly(db, companyId);
+    await db.query('update lead.leads set sync_to_crm = false where id = $1', [optedOut.leadId]);
     const otherCompany = await createCompany(db, 'Outra');
     try {
       const { rows: [forged] } = await db.query(
@@ -359,10 +361,12 @@ workerTest(
       );
       const { rows: [garbage] } = await db.query(`select pgmq.send('crm_sync', '{"hello": "world"}')::text as msg_id`);
       const result = await runWorker();
-      assertEquals(result, { processed: 3, succeeded: 0, failed: 2, retried: 0 }, 'counts');
+      assertEquals(result, { processed: 4, succeeded: 0, failed: 3, retried: 0 }, 'counts');
       const row = await leadSync(db, noEmail.leadId);
       assertEquals([row.status, row.last_error], ['failed', 'lead_has_no_email'], 'no e-mail: failed');
-      for (const msgId of [noEmail.msgId, forged.msg_id, garbage.msg_id]) {
+      const off = await leadSync(db, optedOut.leadId);
+      assertEquals([off.status, off.last_error], ['failed', 'lead_sync_turned_off'], 'sync turned off since: not sent');
+      for (const msgId of [noEmail.msgId, optedOut.msgId, forged.msg_id, garbage.msg_id]) {
         assertEquals(
           (await messageState(db, msgId)).where,
           'archive',
