@@ -7,6 +7,7 @@ import pg from 'pg';
 import { createClient } from '@supabase/supabase-js';
 import { defaultStateDir } from '../packages/local-stack/src/config.ts';
 import type { StackEnv } from '../packages/local-stack/src/stack.ts';
+import { seedDemoLeads } from './seed-demo-leads.ts';
 
 export const demoCompanies = [
   { slug: 'demo-rastro', name: 'Demo Rastro' },
@@ -57,6 +58,7 @@ export async function seedDemo(env: StackEnv, log: (m: string) => void = console
       [memberships.map((m) => m.user), memberships.map((m) => m.company), memberships.map((m) => m.role), memberships.map((m) => m.isDefault)],
     );
     await db.query('commit');
+    await seedDemoLeads(db);
     log(`demo data ready: ${demoCompanies.length} companies, ${demoUsers.length} users`);
   } catch (error) {
     await db.query('rollback').catch(() => undefined);

@@ -102,13 +102,281 @@ isOneToOne: false
           }
         },"lead": {
           Tables: {
-            [_ in never]: never
+            "lead_import_chunks": {
+                  Row: {
+                    "chunk_no": number,"company_id": string,"import_id": string,"processed_at": string,"rows_in_chunk": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "chunk_no": number,"company_id": string,"import_id": string,"processed_at"?: string,"rows_in_chunk": number
+                  }
+                  Update: {
+                    "chunk_no"?: number,"company_id"?: string,"import_id"?: string,"processed_at"?: string,"rows_in_chunk"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "import_belongs_to_company"
+      columns: ["company_id","import_id"]
+isOneToOne: false
+      referencedRelation: "lead_imports"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_import_errors": {
+                  Row: {
+                    "company_id": string,"created_at": string,"id": number,"import_id": string,"line_number": number,"raw": Json | null,"reason": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"id"?: never,"import_id": string,"line_number": number,"raw"?: Json | null,"reason": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"id"?: never,"import_id"?: string,"line_number"?: number,"raw"?: Json | null,"reason"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "import_belongs_to_company"
+      columns: ["company_id","import_id"]
+isOneToOne: false
+      referencedRelation: "lead_imports"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_imports": {
+                  Row: {
+                    "chunks_done": number,"chunks_total": number | null,"company_id": string,"created_at": string,"created_by": string | null,"error": string | null,"file_name": string,"file_size_bytes": number,"finished_at": string | null,"id": string,"mapping": NonNullable<Json>,"rows_done": number,"rows_failed": number,"rows_inserted": number,"rows_total": number | null,"rows_updated": number,"started_at": string | null,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "chunks_done"?: number,"chunks_total"?: number | null,"company_id": string,"created_at"?: string,"created_by"?: string | null,"error"?: string | null,"file_name": string,"file_size_bytes": number,"finished_at"?: string | null,"id"?: string,"mapping": NonNullable<Json>,"rows_done"?: number,"rows_failed"?: number,"rows_inserted"?: number,"rows_total"?: number | null,"rows_updated"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "chunks_done"?: number,"chunks_total"?: number | null,"company_id"?: string,"created_at"?: string,"created_by"?: string | null,"error"?: string | null,"file_name"?: string,"file_size_bytes"?: number,"finished_at"?: string | null,"id"?: string,"mapping"?: NonNullable<Json>,"rows_done"?: number,"rows_failed"?: number,"rows_inserted"?: number,"rows_total"?: number | null,"rows_updated"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"lead_stages": {
+                  Row: {
+                    "changed_at": string,"changed_by": string | null,"company_id": string,"from_stage_id": string | null,"from_stage_name": string | null,"id": string,"lead_id": string,"opportunity_id": string | null,"probability": number | null,"reason": string | null,"to_stage_id": string | null,"to_stage_name": string,"value": number | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "changed_at"?: string,"changed_by"?: string | null,"company_id": string,"from_stage_id"?: string | null,"from_stage_name"?: string | null,"id"?: string,"lead_id": string,"opportunity_id"?: string | null,"probability"?: number | null,"reason"?: string | null,"to_stage_id"?: string | null,"to_stage_name": string,"value"?: number | null
+                  }
+                  Update: {
+                    "changed_at"?: string,"changed_by"?: string | null,"company_id"?: string,"from_stage_id"?: string | null,"from_stage_name"?: string | null,"id"?: string,"lead_id"?: string,"opportunity_id"?: string | null,"probability"?: number | null,"reason"?: string | null,"to_stage_id"?: string | null,"to_stage_name"?: string,"value"?: number | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_stages_from_stage_id_fkey"
+      columns: ["from_stage_id"]
+isOneToOne: false
+      referencedRelation: "pipeline_stages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "lead_stages_to_stage_id_fkey"
+      columns: ["to_stage_id"]
+isOneToOne: false
+      referencedRelation: "pipeline_stages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "opportunity_exists"
+      columns: ["opportunity_id"]
+isOneToOne: false
+      referencedRelation: "opportunities"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"lead_sync": {
+                  Row: {
+                    "attempts": number,"company_id": string,"created_at": string,"external_id": string | null,"id": string,"integration_id": string | null,"last_error": string | null,"last_operation": string | null,"lead_id": string,"next_attempt_at": string | null,"provider": string,"status": string,"synced_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"company_id": string,"created_at"?: string,"external_id"?: string | null,"id"?: string,"integration_id"?: string | null,"last_error"?: string | null,"last_operation"?: string | null,"lead_id": string,"next_attempt_at"?: string | null,"provider"?: string,"status"?: string,"synced_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "attempts"?: number,"company_id"?: string,"created_at"?: string,"external_id"?: string | null,"id"?: string,"integration_id"?: string | null,"last_error"?: string | null,"last_operation"?: string | null,"lead_id"?: string,"next_attempt_at"?: string | null,"provider"?: string,"status"?: string,"synced_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"leads": {
+                  Row: {
+                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                  }
+                  Update: {
+                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "converted_to_opportunity_belongs_to_company"
+      columns: ["company_id","converted_to_opportunity_id"]
+isOneToOne: false
+      referencedRelation: "opportunities"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "stage_belongs_to_company"
+      columns: ["company_id","stage_id"]
+isOneToOne: false
+      referencedRelation: "pipeline_stages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"opportunities": {
+                  Row: {
+                    "company_id": string,"created_at": string,"created_by": string | null,"currency": string,"expected_close_date": string | null,"id": string,"lead_id": string,"notes": string | null,"owner_id": string | null,"stage_id": string,"title": string,"updated_at": string,"value": number | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"created_by"?: string | null,"currency"?: string,"expected_close_date"?: string | null,"id"?: string,"lead_id": string,"notes"?: string | null,"owner_id"?: string | null,"stage_id": string,"title": string,"updated_at"?: string,"value"?: number | null
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"created_by"?: string | null,"currency"?: string,"expected_close_date"?: string | null,"id"?: string,"lead_id"?: string,"notes"?: string | null,"owner_id"?: string | null,"stage_id"?: string,"title"?: string,"updated_at"?: string,"value"?: number | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "stage_belongs_to_company"
+      columns: ["company_id","stage_id"]
+isOneToOne: false
+      referencedRelation: "pipeline_stages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"pipeline_stages": {
+                  Row: {
+                    "company_id": string,"created_at": string,"id": string,"is_active": boolean,"is_lost": boolean,"is_won": boolean,"name": string,"position": number,"probability": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"id"?: string,"is_active"?: boolean,"is_lost"?: boolean,"is_won"?: boolean,"name": string,"position": number,"probability"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"id"?: string,"is_active"?: boolean,"is_lost"?: boolean,"is_won"?: boolean,"name"?: string,"position"?: number,"probability"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            [_ in never]: never
+            "_add_default_pipeline_stages":
+{ Args: { "company_ids": (string)[] }; Returns: undefined
+                           },
+"_as_sha256_hex":
+{ Args: { "value": string }; Returns: string
+                           },
+"_trim_white_space":
+{ Args: { "value": string }; Returns: string
+                           },
+"apply_crm_pull":
+{ Args: { "contacts": Json,"integration_id": string }; Returns: Json
+                           },
+"apply_import_chunk":
+{ Args: { "chunk_no": number,"errors"?: Json,"import_id": string,"rows": Json }; Returns: Json
+                           },
+"convert_to_opportunity":
+{ Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
+                           },
+"hash_email":
+{ Args: { "value": string }; Returns: string
+                           },
+"hash_phone":
+{ Args: { "value": string }; Returns: string
+                           },
+"move_to_stage":
+{ Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
+              "company_id": string,
+"company_name": string | null,
+"converted_at": string | null,
+"converted_to_opportunity_id": string | null,
+"created_at": string,
+"created_by": string | null,
+"email": string | null,
+"email_domain": string | null,
+"email_hash": string | null,
+"external_id": string | null,
+"extra": NonNullable<Json>,
+"fbclid": string | null,
+"form_location": string | null,
+"gclid": string | null,
+"id": string,
+"is_business_email": boolean | null,
+"job_title": string | null,
+"landing_page_id": string | null,
+"landing_page_url": string | null,
+"li_fat_id": string | null,
+"message": string | null,
+"name": string | null,
+"origin": string,
+"owner_id": string | null,
+"phone": string | null,
+"phone_hash": string | null,
+"referrer": string | null,
+"score": number | null,
+"session_id": string | null,
+"stage_id": string,
+"status": string,
+"sync_to_crm": boolean,
+"time_to_conversion_seconds": number | null,
+"ttclid": string | null,
+"updated_at": string,
+"utm_campaign": string | null,
+"utm_content": string | null,
+"utm_id": string | null,
+"utm_medium": string | null,
+"utm_source": string | null,
+"utm_term": string | null,
+"utm_touch_id": string | null,
+"value": number | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leads"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"normalize_email":
+{ Args: { "value": string }; Returns: string
+                           },
+"normalize_phone":
+{ Args: { "value": string }; Returns: string
+                           },
+"redrive_failed_crm_sync":
+{ Args: { "company_id"?: string }; Returns: number
+                           },
+"release_crm_sync":
+{ Args: { "company_id": string }; Returns: number
+                           },
+"sha256_hex":
+{ Args: { "value": string }; Returns: string
+                           }
           }
           Enums: {
             [_ in never]: never
@@ -134,13 +402,98 @@ isOneToOne: false
           }
         },"ops": {
           Tables: {
-            [_ in never]: never
+            "audit_log": {
+                  Row: {
+                    "action": string,"actor": string | null,"actor_role": string | null,"after": Json | null,"before": Json | null,"company_id": string,"id": number,"occurred_at": string,"row_id": string,"table_name": string,"table_schema": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor"?: string | null,"actor_role"?: string | null,"after"?: Json | null,"before"?: Json | null,"company_id": string,"id"?: never,"occurred_at"?: string,"row_id": string,"table_name": string,"table_schema": string
+                  }
+                  Update: {
+                    "action"?: string,"actor"?: string | null,"actor_role"?: string | null,"after"?: Json | null,"before"?: Json | null,"company_id"?: string,"id"?: never,"occurred_at"?: string,"row_id"?: string,"table_name"?: string,"table_schema"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"integrations": {
+                  Row: {
+                    "company_id": string,"created_at": string,"credentials_ciphertext": string | null,"credentials_updated_at": string | null,"display_name": string | null,"has_credentials": boolean | null,"id": string,"provider": string,"settings": NonNullable<Json>,"status": string,"status_message": string | null,"sync_enabled": boolean,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_updated_at"?: string | null,"display_name"?: string | null,"has_credentials"?: never,"id"?: string,"provider": string,"settings"?: NonNullable<Json>,"status"?: string,"status_message"?: string | null,"sync_enabled"?: boolean,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_updated_at"?: string | null,"display_name"?: string | null,"has_credentials"?: never,"id"?: string,"provider"?: string,"settings"?: NonNullable<Json>,"status"?: string,"status_message"?: string | null,"sync_enabled"?: boolean,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"integrations_log": {
+                  Row: {
+                    "company_id": string,"direction": string,"duration_ms": number | null,"error": string | null,"id": number,"integration_id": string | null,"lead_id": string | null,"occurred_at": string,"operation": string,"provider": string,"request": Json | null,"response": Json | null,"status_code": number | null,"success": boolean
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"direction": string,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"integration_id"?: string | null,"lead_id"?: string | null,"occurred_at"?: string,"operation": string,"provider": string,"request"?: Json | null,"response"?: Json | null,"status_code"?: number | null,"success": boolean
+                  }
+                  Update: {
+                    "company_id"?: string,"direction"?: string,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"integration_id"?: string | null,"lead_id"?: string | null,"occurred_at"?: string,"operation"?: string,"provider"?: string,"request"?: Json | null,"response"?: Json | null,"status_code"?: number | null,"success"?: boolean
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "integrations_log_integration_id_fkey"
+      columns: ["integration_id"]
+isOneToOne: false
+      referencedRelation: "integrations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"sync_state": {
+                  Row: {
+                    "company_id": string,"created_at": string,"id": string,"integration_id": string,"last_attempt_at": string | null,"last_error": string | null,"last_successful_sync": string | null,"sync_type": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"id"?: string,"integration_id": string,"last_attempt_at"?: string | null,"last_error"?: string | null,"last_successful_sync"?: string | null,"sync_type": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"id"?: string,"integration_id"?: string,"last_attempt_at"?: string | null,"last_error"?: string | null,"last_successful_sync"?: string | null,"sync_type"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "integration_belongs_to_company"
+      columns: ["company_id","integration_id"]
+isOneToOne: false
+      referencedRelation: "integrations"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"worker_runs": {
+                  Row: {
+                    "error": string | null,"failed": number,"finished_at": string | null,"id": number,"processed": number,"retried": number,"started_at": string,"succeeded": number,"worker": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "error"?: string | null,"failed"?: number,"finished_at"?: string | null,"id"?: never,"processed"?: number,"retried"?: number,"started_at"?: string,"succeeded"?: number,"worker": string
+                  }
+                  Update: {
+                    "error"?: string | null,"failed"?: number,"finished_at"?: string | null,"id"?: never,"processed"?: number,"retried"?: number,"started_at"?: string,"succeeded"?: number,"worker"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            "invoke_edge_function":
+            "attach_audit":
+{ Args: { "secret_columns"?: (string)[],"target": unknown }; Returns: undefined
+                           },
+"invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
                            }
           }
