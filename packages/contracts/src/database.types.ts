@@ -69,6 +69,11 @@ isOneToOne: false
 "has_company_role":
 { Args: { "roles": (string)[] }; Returns: boolean
                            },
+"member_directory":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "email": string,"role": string,"user_id": string
+            }[]
+                           },
 "my_companies":
 { Args: Record<PropertyKey, never>; Returns: {
               "company_id": string,"is_default": boolean,"name": string,"role": string
@@ -283,7 +288,21 @@ isOneToOne: false
                 }
           }
           Views: {
-            [_ in never]: never
+            "stage_totals": {
+                  Row: {
+                    "company_id": string,"leads": number | null,"stage_id": string,"total_value": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "stage_belongs_to_company"
+      columns: ["company_id","stage_id"]
+isOneToOne: false
+      referencedRelation: "pipeline_stages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                }
           }
           Functions: {
             "_add_default_pipeline_stages":
@@ -303,6 +322,15 @@ isOneToOne: false
                            },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
+                           },
+"enqueue_import_chunk":
+{ Args: { "chunk": Json,"import_id": string }; Returns: number
+                           },
+"fail_import_chunk":
+{ Args: { "chunk_no": number,"errors": Json,"import_id": string,"reason": string }; Returns: Json
+                           },
+"finish_import_upload":
+{ Args: { "file_size_bytes": number,"import_id": string }; Returns: undefined
                            },
 "hash_email":
 { Args: { "value": string }; Returns: string
@@ -374,6 +402,25 @@ isOneToOne: false
 "release_crm_sync":
 { Args: { "company_id": string }; Returns: number
                            },
+"reorder_pipeline_stages":
+{ Args: { "stage_ids": (string)[] }; Returns: {
+              "company_id": string,
+"created_at": string,
+"id": string,
+"is_active": boolean,
+"is_lost": boolean,
+"is_won": boolean,
+"name": string,
+"position": number,
+"probability": number,
+"updated_at": string
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "pipeline_stages"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "sha256_hex":
 { Args: { "value": string }; Returns: string
                            }

@@ -2,7 +2,7 @@
 -- progress; a chunk delivered twice counts once; the import completes when all chunks are applied,
 -- whichever comes first of the totals and the last chunk; users may only cancel.
 begin;
-select plan(17);
+select plan(18);
 
 select tests.create_user('sara@a.test');
 select tests.create_user('vera@a.test');
@@ -46,6 +46,8 @@ select results_eq(
   $$ select name, phone, origin from lead.leads where company_id = tests.company_id('empresa-a') and lower(email) in ('existing@x.test', 'bia@x.test', 'ana@x.test') order by name $$,
   $$ values ('Ana'::text, null::text, 'csv'::text), ('Bia Souza', null, 'csv'), ('Existing Updated', '+55 11 3333-4444', 'manual') $$,
   'rows upsert by e-mail: the last repeat wins, blank cells keep existing data, an existing lead keeps its origin');
+select is((select created_by from lead.leads where email = 'ana@x.test' and company_id = tests.company_id('empresa-a')),
+  tests.get_user_id('sara@a.test'), 'imported leads are created by whoever started the import');
 select results_eq($$ select line_number, reason, raw ->> 'E-mail' from lead.lead_import_errors where company_id = tests.company_id('empresa-a') $$,
   $$ values (4, 'email: invalid e-mail address'::text, 'nope'::text) $$, 'the rejected row is kept with its line number, reason and raw cells');
 
