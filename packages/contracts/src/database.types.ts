@@ -69,11 +69,6 @@ isOneToOne: false
 "has_company_role":
 { Args: { "roles": (string)[] }; Returns: boolean
                            },
-"member_directory":
-{ Args: Record<PropertyKey, never>; Returns: {
-              "email": string,"role": string,"user_id": string
-            }[]
-                           },
 "my_companies":
 { Args: Record<PropertyKey, never>; Returns: {
               "company_id": string,"is_default": boolean,"name": string,"role": string
@@ -288,21 +283,7 @@ isOneToOne: false
                 }
           }
           Views: {
-            "stage_totals": {
-                  Row: {
-                    "company_id": string,"leads": number | null,"stage_id": string,"total_value": number | null
-                  }
-                  ComputedFields: never
-                  Relationships: [
-                    {
-      foreignKeyName: "stage_belongs_to_company"
-      columns: ["company_id","stage_id"]
-isOneToOne: false
-      referencedRelation: "pipeline_stages"
-      referencedColumns: ["company_id","id"]
-    }
-                  ]
-                }
+            [_ in never]: never
           }
           Functions: {
             "_add_default_pipeline_stages":
@@ -322,15 +303,6 @@ isOneToOne: false
                            },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
-                           },
-"enqueue_import_chunk":
-{ Args: { "chunk": Json,"import_id": string }; Returns: number
-                           },
-"fail_import_chunk":
-{ Args: { "chunk_no": number,"errors": Json,"import_id": string,"reason": string }; Returns: Json
-                           },
-"finish_import_upload":
-{ Args: { "file_size_bytes": number,"import_id": string }; Returns: undefined
                            },
 "hash_email":
 { Args: { "value": string }; Returns: string
@@ -402,22 +374,55 @@ isOneToOne: false
 "release_crm_sync":
 { Args: { "company_id": string }; Returns: number
                            },
-"reorder_pipeline_stages":
-{ Args: { "stage_ids": (string)[] }; Returns: {
+"search_leads":
+{ Args: { "query": string }; Returns: {
               "company_id": string,
+"company_name": string | null,
+"converted_at": string | null,
+"converted_to_opportunity_id": string | null,
 "created_at": string,
+"created_by": string | null,
+"email": string | null,
+"email_domain": string | null,
+"email_hash": string | null,
+"external_id": string | null,
+"extra": NonNullable<Json>,
+"fbclid": string | null,
+"form_location": string | null,
+"gclid": string | null,
 "id": string,
-"is_active": boolean,
-"is_lost": boolean,
-"is_won": boolean,
-"name": string,
-"position": number,
-"probability": number,
-"updated_at": string
+"is_business_email": boolean | null,
+"job_title": string | null,
+"landing_page_id": string | null,
+"landing_page_url": string | null,
+"li_fat_id": string | null,
+"message": string | null,
+"name": string | null,
+"origin": string,
+"owner_id": string | null,
+"phone": string | null,
+"phone_hash": string | null,
+"referrer": string | null,
+"score": number | null,
+"session_id": string | null,
+"stage_id": string,
+"status": string,
+"sync_to_crm": boolean,
+"time_to_conversion_seconds": number | null,
+"ttclid": string | null,
+"updated_at": string,
+"utm_campaign": string | null,
+"utm_content": string | null,
+"utm_id": string | null,
+"utm_medium": string | null,
+"utm_source": string | null,
+"utm_term": string | null,
+"utm_touch_id": string | null,
+"value": number | null
             }[]
                           SetofOptions: {
         from: "*"
-        to: "pipeline_stages"
+        to: "leads"
         isOneToOne: false
         isSetofReturn: true
       } },

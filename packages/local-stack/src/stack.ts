@@ -120,16 +120,22 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const webDir = join(repoRoot, 'web');
+const webBin = (name: string) => [join(webDir, 'node_modules', '.bin', name), join(binDir, name)].find((p) => existsSync(p)) ?? name;
+
+/** `svelte-kit sync`: writes web/.svelte-kit and node_modules/$app/tsconfig, which vite and the web unit tests read. */
+export function syncConsole(): void {
+  const sync = spawnSync(webBin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
+  if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
+}
+
 /** Builds the console when web/build is missing or older than its sources. */
 export function ensureConsoleBuild(log: (m: string) => void): void {
-  const webDir = join(repoRoot, 'web');
   const marker = join(webDir, 'build', 'index.js');
   if (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(webDir)) return;
   log('building the console (vite build)…');
-  const bin = (name: string) => [join(webDir, 'node_modules', '.bin', name), join(binDir, name)].find((p) => existsSync(p)) ?? name;
-  const sync = spawnSync(bin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
-  if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
-  const build = spawnSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
+  syncConsole();
+  const build = spawnSync(webBin('vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`console build failed:\n${build.stdout}\n${build.stderr}`);
 }
 
