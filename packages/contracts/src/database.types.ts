@@ -377,6 +377,12 @@ isOneToOne: false
 "normalize_phone":
 { Args: { "value": string }; Returns: string
                            },
+"redrive_failed_crm_sync":
+{ Args: { "company_id"?: string }; Returns: number
+                           },
+"release_crm_sync":
+{ Args: { "company_id": string }; Returns: number
+                           },
 "search_leads":
 { Args: { "query": string }; Returns: {
               "company_id": string,

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './hashing.ts';
+export * from './integrations.ts';
 export * from './leads.ts';
 export * from './tenancy.ts';
 export type { Database, Json } from './database.types.ts';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPorts, defaultStateDir } from './config.ts';
-import { processAlive } from './postgres.ts';
+import { processAlive, stopOrphanCluster } from './postgres.ts';
 import { formatEnv, stackEnv, startStack } from './stack.ts';
 
 const log = (message: string) => console.error(`[stack] ${message}`);
@@ -20,7 +20,7 @@ function readState(stateDir: string): State | null {
 
 async function stop(stateDir: string): Promise<boolean> {
   const state = readState(stateDir);
-  if (!state) return false;
+  if (!state) return stopOrphanCluster(stateDir);
   process.kill(state.pid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
   while (processAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

@@ -32,6 +32,12 @@ function runChecked(command: string, args: string[], options: SpawnSyncOptions &
   }
 }
 
+/** pg_cron always; pg_net only where the real extension is installed (its worker must be preloaded). */
+function preloadLibraries(): string[] {
+  const hasPgNet = existsSync('/usr/share/postgresql/15/extension/pg_net.control');
+  return ['pg_cron', 'plpgsql_check', ...(hasPgNet ? ['pg_net'] : [])];
+}
+
 export type Cluster = { dataDir: string; socketDir: string; port: number; url: string; stop(): Promise<void> };
 
 export function clusterUrl(port: number, user = 'postgres', password = superuserPassword, database = 'postgres'): string {
@@ -58,7 +64,7 @@ export function initCluster(stateDir: string, port: number, tuning: { durable: b
       '',
       '# ---- written by packages/local-stack ----',
       "listen_addresses = '127.0.0.1'",
-      "shared_preload_libraries = 'pg_cron, plpgsql_check'",
+      `shared_preload_libraries = '${preloadLibraries().join(', ')}'`,
       "cron.database_name = 'postgres'",
       'cron.use_background_workers = on',
       'max_worker_processes = 32',
@@ -91,8 +97,11 @@ export async function startCluster(stateDir: string, port: number, options: { du
   }
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
   const logFd = openSync(join(stateDir, 'logs', 'postgres.log'), 'a');
+  // Own process group: a Ctrl-C in the terminal must not reach Postgres before the services that
+  // use it have stopped; the stack stops it last.
   const child: ChildProcess = spawn(join(pgBinDir, 'postgres'), ['-D', dataDir], {
     ...account,
+    detached: true,
     stdio: ['ignore', logFd, logFd],
     env: { ...process.env, LC_ALL: 'C.UTF-8' },
   });
@@ -106,6 +115,18 @@ export async function startCluster(stateDir: string, port: number, options: { du
     url,
     stop: () => stopChild(child, 'SIGINT', 30_000),
   };
+}
+
+/** Stops a Postgres left running by a supervisor that died without cleaning up. */
+export async function stopOrphanCluster(stateDir: string): Promise<boolean> {
+  const pidFile = join(stateDir, 'db', 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!(pid > 0) || !processAlive(pid)) return false;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  return !processAlive(pid);
 }
 
 export function processAlive(pid: number): boolean {

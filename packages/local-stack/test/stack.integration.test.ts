@@ -149,7 +149,9 @@ describe.skipIf(!hasStack)('local stack: functions', () => {
       if (!response) await new Promise((r) => setTimeout(r, 100));
     }
     expect(response?.status_code).toBe(200);
-    expect(JSON.parse(response!.content)).toMatchObject({ method: 'POST', path: '/echo', authorization: true, body: '{"from":"pg_cron"}' });
+    const echoed = JSON.parse(response!.content);
+    expect(echoed).toMatchObject({ method: 'POST', path: '/echo', authorization: true });
+    expect(JSON.parse(echoed.body)).toEqual({ from: 'pg_cron' });
   });
 
   it('ops.invoke_edge_function calls a function with the Vault-held URL and service key', async () => {
@@ -160,6 +162,8 @@ describe.skipIf(!hasStack)('local stack: functions', () => {
       if (!response) await new Promise((r) => setTimeout(r, 100));
     }
     expect(response?.status_code).toBe(200);
-    expect(JSON.parse(response!.content)).toMatchObject({ path: '/echo', authorization: true, body: '{"kick":true}' });
+    const echoed = JSON.parse(response!.content);
+    expect(echoed).toMatchObject({ path: '/echo', authorization: true });
+    expect(JSON.parse(echoed.body)).toEqual({ kick: true });
   });
 });

@@ -3,12 +3,12 @@
 import { parseFaultSettings } from './faults.ts';
 import type { FaultBoard } from './faults.ts';
 import { json } from './platform.ts';
-import type { PlatformResponse } from './platform.ts';
+import type { HttpMethod, Platform, PlatformResponse } from './platform.ts';
 import type { RequestRecorder } from './recorder.ts';
 
 export const controlBasePath = '/__sandbox';
 
-export type ControlContext = { recorder: RequestRecorder; faults: FaultBoard; platformNames: readonly string[] };
+export type ControlContext = { recorder: RequestRecorder; faults: FaultBoard; platformNames: readonly string[]; platforms: readonly Platform[] };
 
 export type ControlRequest = { method: string; path: string; query: URLSearchParams; body: unknown; bodyIsJson: boolean };
 
@@ -27,8 +27,12 @@ const resources: Record<string, Handlers> = {
   },
 };
 
+const platformControlPrefix = '/platforms/';
+
 export function handleControl(context: ControlContext, request: ControlRequest): PlatformResponse {
-  const handlers = resources[request.path.slice(controlBasePath.length)];
+  const resource = request.path.slice(controlBasePath.length);
+  if (resource.startsWith(platformControlPrefix)) return handlePlatformControl(context, request, resource.slice(platformControlPrefix.length));
+  const handlers = resources[resource];
   if (!handlers) return controlError(404, 'not_found', `no sandbox resource at ${request.path}`);
   const handler = handlers[request.method];
   if (!handler) {
@@ -36,6 +40,22 @@ export function handleControl(context: ControlContext, request: ControlRequest):
     return { ...controlError(405, 'method_not_allowed', `${request.method} is not allowed on ${request.path}`), headers: { allow: allowed } };
   }
   return handler(context, request);
+}
+
+/** `/__sandbox/platforms/<name>[/<path>]`: the platform's own controls (see `PlatformControl`). */
+function handlePlatformControl(context: ControlContext, request: ControlRequest, rest: string): PlatformResponse {
+  const slash = rest.indexOf('/');
+  const name = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? '' : rest.slice(slash);
+  const control = context.platforms.find((platform) => platform.name === name)?.control;
+  const handlers = control?.[path];
+  if (!handlers) return controlError(404, 'not_found', `no sandbox resource at ${request.path}`);
+  const handler = handlers[request.method as HttpMethod];
+  if (!handler) {
+    return { ...controlError(405, 'method_not_allowed', `${request.method} is not allowed on ${request.path}`), headers: { allow: Object.keys(handlers).join(', ') } };
+  }
+  if (request.body !== null && !request.bodyIsJson) return controlError(400, 'invalid_json', 'send a JSON object (content-type: application/json)');
+  return handler(request.body, request.query);
 }
 
 function setFaults(context: ControlContext, request: ControlRequest): PlatformResponse {

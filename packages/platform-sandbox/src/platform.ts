@@ -44,6 +44,14 @@ export type PlatformErrors = {
   serverError(request: PlatformRequest): PlatformResponse;
 };
 
+/**
+ * Platform-specific test controls, served under `/__sandbox/platforms/<name><path>` (never recorded,
+ * never subject to faults): for platforms that keep state, such as Dinamize's contact store.
+ * Handlers get the parsed JSON body (null when there is none) and the query string.
+ */
+export type PlatformControlHandler = (body: unknown, query: URLSearchParams) => PlatformResponse;
+export type PlatformControl = Record<string, Partial<Record<HttpMethod, PlatformControlHandler>>>;
+
 export type Platform = {
   /** Base path segment: the platform is served under `/<name>`. */
   name: string;
@@ -51,6 +59,7 @@ export type Platform = {
   envVar: string;
   routes: Route[];
   errors: PlatformErrors;
+  control?: PlatformControl;
 };
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): PlatformResponse {

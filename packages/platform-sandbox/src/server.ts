@@ -9,7 +9,7 @@ import type { ControlContext } from './control.ts';
 import { FaultBoard } from './faults.ts';
 import type { Fault } from './faults.ts';
 import type { Platform, PlatformRequest, PlatformResponse } from './platform.ts';
-import { platforms } from './platforms/index.ts';
+import { createPlatforms } from './platforms/index.ts';
 import { RequestRecorder, defaultRecorderLimits } from './recorder.ts';
 import type { RecorderLimits } from './recorder.ts';
 import { compileRoute, matchRoute } from './router.ts';
@@ -33,18 +33,17 @@ export type Sandbox = { url: string; port: number; close(): Promise<void> };
 const maxBodyBytes = 32 * 1024 * 1024;
 
 type ServedPlatform = { platform: Platform; routes: CompiledRoute[] };
-
-const served = new Map<string, ServedPlatform>(
-  platforms.map((platform) => [platform.name, { platform, routes: platform.routes.map(compileRoute) }]),
-);
+type Served = Map<string, ServedPlatform>;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   const recorder = new RequestRecorder({ ...defaultRecorderLimits, ...options.recorderLimits });
-  const context: ControlContext = { recorder, faults: new FaultBoard(), platformNames: [...served.keys()] };
+  const platforms = createPlatforms();
+  const served: Served = new Map(platforms.map((platform) => [platform.name, { platform, routes: platform.routes.map(compileRoute) }]));
+  const context: ControlContext = { recorder, faults: new FaultBoard(), platformNames: [...served.keys()], platforms };
 
   const server = createServer((incoming, outgoing) => {
-    handle(context, log, incoming, outgoing).catch((error: unknown) => {
+    handle(context, served, log, incoming, outgoing).catch((error: unknown) => {
       log(`platform sandbox failed on ${incoming.method} ${pathOnly(incoming.url)}: ${error instanceof Error ? error.stack : String(error)}`);
       if (!outgoing.headersSent) send(outgoing, controlError(500, 'sandbox_failure', 'the sandbox failed; see its log'));
       else outgoing.destroy();
@@ -73,10 +72,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 /** The base-URL variables the gateways read, pointed at this sandbox (`META_GRAPH_URL=<url>/meta`, …). */
 export function platformEnv(sandboxUrl: string): Record<string, string> {
-  return Object.fromEntries(platforms.map((platform) => [platform.envVar, `${sandboxUrl}/${platform.name}`]));
+  return Object.fromEntries(createPlatforms().map((platform) => [platform.envVar, `${sandboxUrl}/${platform.name}`]));
 }
 
-async function handle(context: ControlContext, log: (message: string) => void, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+async function handle(context: ControlContext, served: Served, log: (message: string) => void, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
   const receivedAt = new Date();
   const url = new URL(incoming.url ?? '/', 'http://sandbox.invalid');
   const method = incoming.method ?? 'GET';
@@ -105,7 +104,7 @@ async function handle(context: ControlContext, log: (message: string) => void, i
     receivedAt,
   };
   const target = served.get(platformName);
-  const { response, fault } = target ? await answerPlatform(context.faults, target, request) : { response: unknownPlatform(platformName), fault: null };
+  const { response, fault } = target ? await answerPlatform(context.faults, target, request) : { response: unknownPlatform(served, platformName), fault: null };
 
   context.recorder.add(
     {
@@ -151,7 +150,7 @@ async function routeAnswer(target: ServedPlatform, request: PlatformRequest): Pr
   return match.route.handler({ ...request, params: match.params });
 }
 
-function unknownPlatform(name: string): PlatformResponse {
+function unknownPlatform(served: Served, name: string): PlatformResponse {
   return controlError(404, 'unknown_platform', `the sandbox serves no platform "${name}"`, { platforms: [...served.keys()] });
 }
 

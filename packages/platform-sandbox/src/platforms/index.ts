@@ -1,9 +1,13 @@
 // Every platform the sandbox serves. A new platform is a module beside this one, listed here.
+// Stateful platforms (Dinamize keeps contacts and tokens) are created per sandbox, so two sandboxes
+// in one process never share state.
 import type { Platform } from '../platform.ts';
-import { dinamize } from './dinamize.ts';
+import { createDinamize } from './dinamize.ts';
 import { googleAds } from './google-ads.ts';
 import { linkedin } from './linkedin.ts';
 import { meta } from './meta.ts';
 import { tiktok } from './tiktok.ts';
 
-export const platforms: readonly Platform[] = [meta, googleAds, tiktok, linkedin, dinamize];
+export function createPlatforms(): Platform[] {
+  return [meta, googleAds, tiktok, linkedin, createDinamize()];
+}

@@ -1,0 +1,34 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { AuthError } from '@supabase/supabase-js';
+import { localPath } from '#lib/paths.ts';
+import type { Actions } from './$types';
+
+export const actions: Actions = {
+	default: async ({ request, url, locals }) => {
+		const form = await request.formData();
+		const email = String(form.get('email') ?? '').trim();
+		const password = String(form.get('password') ?? '');
+
+		if (!email || !password) {
+			return fail(400, { email, message: 'Enter your e-mail and password.' });
+		}
+
+		const { error } = await locals.supabase.auth.signInWithPassword({ email, password });
+		if (error) {
+			return fail(error.status === 400 ? 400 : 503, { email, message: signInErrorMessage(error) });
+		}
+
+		redirect(303, localPath(url.searchParams.get('redirectTo')));
+	}
+};
+
+function signInErrorMessage(error: AuthError): string {
+	if (error.code === 'invalid_credentials' || error.status === 400) {
+		return 'Wrong e-mail or password. Check both and try again.';
+	}
+	if (error.status === 429) {
+		return 'Too many sign-in attempts. Wait a minute and try again.';
+	}
+	console.error('sign-in failed', error);
+	return 'Sign-in is unavailable right now. Try again in a moment.';
+}
