@@ -3,7 +3,7 @@
 // ends the same whichever worker took a message.
 import assert from 'node:assert/strict';
 import { LeadImportAcceptedSchema, LeadImportWorkerRunSchema } from '@rastro/contracts/lead-imports.ts';
-import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/test-helpers.ts';
+import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { createLeadImportWorker, validateChunk } from './handler.ts';
 
 const worker = createLeadImportWorker({ budgetMs: 5_000 });
@@ -227,7 +227,7 @@ stackTest('lead-import-worker: only the service role runs it', async () => {
   const userToken = await signIn(demoUsers.admin);
   const res = await runWorker(userToken);
   assert.equal(res.status, 403);
-  assert.equal((await res.json()).error.code, 'service_role_only');
+  assert.equal((await res.json()).error.code, 'service_role_required');
   assert.equal((await runWorker(stackEnv.serviceRoleKey, 'GET')).status, 405);
 });
 

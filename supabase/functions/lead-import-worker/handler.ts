@@ -11,7 +11,7 @@ import {
   type LeadImportWorkerRun,
 } from '@rastro/contracts/lead-imports.ts';
 import { importRowErrorReason, type LeadImportError, LeadImportRowSchema } from '@rastro/contracts/leads.ts';
-import { requireServiceRole } from '../_shared/caller.ts';
+import { requireServiceRole } from '../_shared/claims.ts';
 import { dbPool, inTransaction } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 

@@ -2,7 +2,7 @@
 // (no import row, no queued chunk, no lead); a good upload is one committed import with its chunks.
 import assert from 'node:assert/strict';
 import { LeadImportAcceptedSchema } from '@rastro/contracts/lead-imports.ts';
-import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/test-helpers.ts';
+import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { createLeadsImportHandler } from './handler.ts';
 
 const encoder = new TextEncoder();

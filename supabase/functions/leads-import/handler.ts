@@ -11,7 +11,7 @@ import {
   leadImportRoles,
 } from '@rastro/contracts/lead-imports.ts';
 import { type LeadImportMapping, LeadImportMappingSchema } from '@rastro/contracts/leads.ts';
-import { memberClaims } from '../_shared/caller.ts';
+import { memberClaims } from '../_shared/member-claims.ts';
 import { corsHeaders, preflight } from '../_shared/cors.ts';
 import { CsvError, type CsvRecord, openCsv } from '../_shared/csv.ts';
 import { asUser } from '../_shared/db.ts';
