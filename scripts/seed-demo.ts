@@ -1,12 +1,14 @@
 // The demo data set: companies, users and memberships that make tenant isolation visible.
 // Idempotent: every run converges on the same data. Later issues extend it here.
 // Standalone: `node scripts/seed-demo.ts` against the running dev stack.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from '@supabase/supabase-js';
 import { defaultStateDir } from '../packages/local-stack/src/config.ts';
+import { processAlive } from '../packages/local-stack/src/postgres.ts';
 import type { StackEnv } from '../packages/local-stack/src/stack.ts';
+import { seedDemoLeads } from './seed-demo-leads.ts';
 
 export const demoCompanies = [
   { slug: 'demo-rastro', name: 'Demo Rastro' },
@@ -57,6 +59,7 @@ export async function seedDemo(env: StackEnv, log: (m: string) => void = console
       [memberships.map((m) => m.user), memberships.map((m) => m.company), memberships.map((m) => m.role), memberships.map((m) => m.isDefault)],
     );
     await db.query('commit');
+    await seedDemoLeads(db);
     log(`demo data ready: ${demoCompanies.length} companies, ${demoUsers.length} users`);
   } catch (error) {
     await db.query('rollback').catch(() => undefined);
@@ -66,12 +69,23 @@ export async function seedDemo(env: StackEnv, log: (m: string) => void = console
   }
 }
 
-export function readRunningEnv(stateDir = defaultStateDir): StackEnv {
+/** The env of the dev stack, only if its supervisor is alive (a killed one can leave a stale file). */
+export function runningEnv(stateDir = defaultStateDir): StackEnv | null {
+  const stateFile = join(stateDir, 'state.json');
+  if (!existsSync(stateFile) || !existsSync(join(stateDir, 'env'))) return null;
+  const { pid } = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number };
+  if (!processAlive(pid)) return null;
   const text = readFileSync(join(stateDir, 'env'), 'utf8');
   return Object.fromEntries(text.trim().split('\n').map((line) => {
     const at = line.indexOf('=');
     return [line.slice(0, at), line.slice(at + 1)];
   })) as StackEnv;
+}
+
+export function readRunningEnv(stateDir = defaultStateDir): StackEnv {
+  const env = runningEnv(stateDir);
+  if (!env) throw new Error('the dev stack is not running: start it with npm start');
+  return env;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { binDir, repoRoot } from '../packages/local-stack/src/config.ts';
 import { freePorts } from '../packages/local-stack/src/ports.ts';
 import { browserPackages, ensurePackages } from '../packages/local-stack/src/os-packages.ts';
-import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
+import { startStack, syncConsole, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { seedDemo } from './seed-demo.ts';
 import { generateTypes, lintDatabase } from '../packages/local-stack/src/supabase-cli.ts';
 
@@ -94,6 +94,7 @@ async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Pr
 }
 
 async function vitest(env: StackEnv): Promise<{ passed: number; failed: number }> {
+  syncConsole(); // the web unit tests compile against web's generated tsconfig
   const report = join(repoRoot, 'test-results', 'vitest.json');
   const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium' });
   if (!existsSync(report)) return { passed: 0, failed: 1 };

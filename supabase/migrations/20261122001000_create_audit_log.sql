@@ -55,11 +55,14 @@ begin
            n.j - skipped_keys, caller, caller_role
     from (select to_jsonb(r) as j from new_rows r) n;
   elsif tg_op = 'UPDATE' then
+    -- Materialized: otherwise to_jsonb(row) is recomputed for every key compared below.
+    with n as materialized (select to_jsonb(r) as j from new_rows r),
+         o as materialized (select to_jsonb(r) as j from old_rows r)
     insert into ops.audit_log (company_id, table_schema, table_name, row_id, action, before, after, actor, actor_role)
     select (n.j ->> 'company_id')::uuid, tg_table_schema, tg_table_name, (n.j ->> 'id')::uuid, 'update', d.before,
            d.after, caller, caller_role
-    from (select to_jsonb(r) as j from new_rows r) n
-    join (select to_jsonb(r) as j from old_rows r) o on o.j -> 'id' = n.j -> 'id'
+    from n
+    join o on o.j ->> 'id' = n.j ->> 'id'
     cross join lateral (
       select jsonb_object_agg(k.key, o.j -> k.key) as before, jsonb_object_agg(k.key, n.j -> k.key) as after
       from jsonb_object_keys(n.j) as k (key)

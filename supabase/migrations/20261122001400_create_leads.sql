@@ -126,10 +126,7 @@ create index idx_leads_company_id_origin_created_at on lead.leads (company_id, o
 create index idx_leads_company_id_owner_id_created_at on lead.leads (company_id, owner_id, created_at desc) where owner_id is not null;
 create index idx_leads_company_id_converted_to_opportunity_id on lead.leads (company_id, converted_to_opportunity_id)
   where converted_to_opportunity_id is not null;
--- Text search. On the columns themselves, not lower(...): pg_trgm folds case when it extracts
--- trigrams, so `name ilike '%ana%'` (PostgREST ?name=ilike.*ana*) uses this index, while an index on
--- lower(name) would need a function call in the filter, which PostgREST cannot express.
-create index idx_leads_name_email_trgm on lead.leads using gin (name extensions.gin_trgm_ops, email extensions.gin_trgm_ops);
+-- Text search on name and e-mail: see 20261122001800_create_lead_search.sql.
 
 create index idx_lead_stages_company_id_lead_id_changed_at on lead.lead_stages (company_id, lead_id, changed_at);
 create index idx_lead_stages_company_id_changed_at on lead.lead_stages (company_id, changed_at);

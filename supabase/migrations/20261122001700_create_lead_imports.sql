@@ -208,9 +208,10 @@ begin
   upserted as (
     insert into lead.leads as l (company_id, email, name, phone, company_name, job_title, message, value, score,
                                  external_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content, extra, origin,
-                                 sync_to_crm)
+                                 sync_to_crm, created_by)
     select target.company_id, i.email, i.name, i.phone, i.company_name, i.job_title, i.message, i.value, i.score,
-           i.external_id, i.utm_source, i.utm_medium, i.utm_campaign, i.utm_term, i.utm_content, i.extra, 'csv', sync
+           i.external_id, i.utm_source, i.utm_medium, i.utm_campaign, i.utm_term, i.utm_content, i.extra, 'csv', sync,
+           target.created_by
     from incoming i
     on conflict (company_id, lower(email)) do update
       set name = coalesce(excluded.name, l.name),

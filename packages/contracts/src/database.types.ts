@@ -421,6 +421,58 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"search_leads":
+{ Args: { "query": string }; Returns: {
+              "company_id": string,
+"company_name": string | null,
+"converted_at": string | null,
+"converted_to_opportunity_id": string | null,
+"created_at": string,
+"created_by": string | null,
+"email": string | null,
+"email_domain": string | null,
+"email_hash": string | null,
+"external_id": string | null,
+"extra": NonNullable<Json>,
+"fbclid": string | null,
+"form_location": string | null,
+"gclid": string | null,
+"id": string,
+"is_business_email": boolean | null,
+"job_title": string | null,
+"landing_page_id": string | null,
+"landing_page_url": string | null,
+"li_fat_id": string | null,
+"message": string | null,
+"name": string | null,
+"origin": string,
+"owner_id": string | null,
+"phone": string | null,
+"phone_hash": string | null,
+"referrer": string | null,
+"score": number | null,
+"session_id": string | null,
+"stage_id": string,
+"status": string,
+"sync_to_crm": boolean,
+"time_to_conversion_seconds": number | null,
+"ttclid": string | null,
+"updated_at": string,
+"utm_campaign": string | null,
+"utm_content": string | null,
+"utm_id": string | null,
+"utm_medium": string | null,
+"utm_source": string | null,
+"utm_term": string | null,
+"utm_touch_id": string | null,
+"value": number | null
+            }[]
+                          SetofOptions: {
+        from: "*"
+        to: "leads"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "sha256_hex":
 { Args: { "value": string }; Returns: string
                            }

@@ -32,6 +32,12 @@ function runChecked(command: string, args: string[], options: SpawnSyncOptions &
   }
 }
 
+/** pg_cron always; pg_net only where the real extension is installed (its worker must be preloaded). */
+function preloadLibraries(): string[] {
+  const hasPgNet = existsSync('/usr/share/postgresql/15/extension/pg_net.control');
+  return ['pg_cron', 'plpgsql_check', ...(hasPgNet ? ['pg_net'] : [])];
+}
+
 export type Cluster = { dataDir: string; socketDir: string; port: number; url: string; stop(): Promise<void> };
 
 export function clusterUrl(port: number, user = 'postgres', password = superuserPassword, database = 'postgres'): string {
@@ -58,7 +64,7 @@ export function initCluster(stateDir: string, port: number, tuning: { durable: b
       '',
       '# ---- written by packages/local-stack ----',
       "listen_addresses = '127.0.0.1'",
-      "shared_preload_libraries = 'pg_cron, plpgsql_check'",
+      `shared_preload_libraries = '${preloadLibraries().join(', ')}'`,
       "cron.database_name = 'postgres'",
       'cron.use_background_workers = on',
       'max_worker_processes = 32',

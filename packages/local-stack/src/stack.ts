@@ -9,7 +9,8 @@ import pg from 'pg';
 import { binDir, readSupabaseConfig, repoRoot, type StackOptions } from './config.ts';
 import { deriveApiKeys } from './jwt.ts';
 import { ensurePackages, requiredPackages } from './os-packages.ts';
-import { clusterUrl, runSqlFiles, sqlFilesIn, startCluster, stopChild, type Cluster } from './postgres.ts';
+import { clusterUrl, startCluster, stopChild, type Cluster } from './postgres.ts';
+import { runPlatformBootstrap } from './bootstrap.ts';
 import { createAuthService } from './auth.ts';
 import { startGateway } from './gateway.ts';
 import { startNetWorker } from './net-worker.ts';
@@ -36,7 +37,6 @@ export type RunningStack = {
 
 type Secrets = { jwtSecret: string; issuedAt: number; authenticatorPassword: string; authAdminPassword: string; encryptionKey: string };
 
-const bootstrapDir = join(repoRoot, 'packages', 'local-stack', 'sql', 'bootstrap');
 
 function loadOrCreateSecrets(stateDir: string): Secrets {
   const file = join(stateDir, 'secrets.json');
@@ -120,16 +120,22 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const webDir = join(repoRoot, 'web');
+const webBin = (name: string) => [join(webDir, 'node_modules', '.bin', name), join(binDir, name)].find((p) => existsSync(p)) ?? name;
+
+/** `svelte-kit sync`: writes web/.svelte-kit and node_modules/$app/tsconfig, which vite and the web unit tests read. */
+export function syncConsole(): void {
+  const sync = spawnSync(webBin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
+  if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
+}
+
 /** Builds the console when web/build is missing or older than its sources. */
 export function ensureConsoleBuild(log: (m: string) => void): void {
-  const webDir = join(repoRoot, 'web');
   const marker = join(webDir, 'build', 'index.js');
   if (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(webDir)) return;
   log('building the console (vite build)…');
-  const bin = (name: string) => [join(webDir, 'node_modules', '.bin', name), join(binDir, name)].find((p) => existsSync(p)) ?? name;
-  const sync = spawnSync(bin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
-  if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
-  const build = spawnSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
+  syncConsole();
+  const build = spawnSync(webBin('vite'), ['build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`console build failed:\n${build.stdout}\n${build.stderr}`);
 }
 
@@ -160,7 +166,8 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
     stoppers.push(() => cluster.stop());
     mark('postgres');
 
-    await runSqlFiles(cluster.url, sqlFilesIn(bootstrapDir));
+    const bootstrap = await runPlatformBootstrap(cluster.url);
+    if (bootstrap.realExtensions.length > 0) log(`real extensions used instead of stand-ins: ${bootstrap.realExtensions.join(', ')}`);
     const admin = new pg.Client({ connectionString: cluster.url });
     await admin.connect();
     try {
@@ -231,8 +238,10 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
     await waitForHttp(`http://127.0.0.1:${ports.functions}/_health`, functionsHost, 'functions', stateDir);
     mark('functions');
 
-    const netWorker = await startNetWorker({ databaseUrl: cluster.url, log: (m) => log(`net: ${m}`) });
-    stoppers.push(() => netWorker.stop());
+    if (!bootstrap.realExtensions.includes('pg_net')) {
+      const netWorker = await startNetWorker({ databaseUrl: cluster.url, log: (m) => log(`net: ${m}`) });
+      stoppers.push(() => netWorker.stop());
+    }
 
     const authPool = new pg.Pool({ connectionString: clusterUrl(ports.db, 'supabase_auth_admin', secrets.authAdminPassword), max: 10 });
     stoppers.push(() => authPool.end());

@@ -91,7 +91,10 @@ Deno.test('csv: the same records whatever the stream pieces look like', async ()
 
 Deno.test('csv: CRLF, LF and lone CR line endings; blank and separator-only lines are skipped', async () => {
   const { records } = await readAll('email\r\na@x.test\r\n\r\nb@x.test\nc@x.test\rd@x.test\n\n');
-  assert.deepEqual(records.map((r) => [r.line, r.fields[0]]), [[2, 'a@x.test'], [4, 'b@x.test'], [5, 'c@x.test'], [6, 'd@x.test']]);
+  assert.deepEqual(records.map((r) => [r.line, r.fields[0]]), [[2, 'a@x.test'], [4, 'b@x.test'], [5, 'c@x.test'], [
+    6,
+    'd@x.test',
+  ]]);
   const semis = await readAll('email;name\n;;\n  ;  \nz@x.test;Z\n');
   assert.deepEqual(semis.records, [{ line: 4, fields: ['z@x.test', 'Z'] }]);
 });
@@ -113,18 +116,28 @@ Deno.test('csv: a quote inside an unquoted field is kept as it is', async () => 
 });
 
 Deno.test('csv: malformed records come back with a problem and do not stop the file', async () => {
-  const { records } = await readAll('email,name\n"a@x.test"oops,Ana\nb@x.test,Bia\n"c@x.test,"never closed\nd@x.test,Di\n');
+  const { records } = await readAll(
+    'email,name\n"a@x.test"oops,Ana\nb@x.test,Bia\n"c@x.test,"never closed\nd@x.test,Di\n',
+  );
   assert.deepEqual(records[0], { line: 2, fields: [], problem: 'unexpected character after a closing quote' });
   assert.deepEqual(records[1], { line: 3, fields: ['b@x.test', 'Bia'] });
   assert.deepEqual(records[2], { line: 4, fields: [], problem: 'unexpected character after a closing quote' });
   assert.deepEqual(records[3], { line: 5, fields: ['d@x.test', 'Di'] });
   const unclosed = await readAll('email,name\nb@x.test,"Bia\nc@x.test,Cid\n');
-  assert.deepEqual(unclosed.records, [{ line: 2, fields: [], problem: 'quoted field is not closed before the end of the file' }]);
+  assert.deepEqual(unclosed.records, [{
+    line: 2,
+    fields: [],
+    problem: 'quoted field is not closed before the end of the file',
+  }]);
 });
 
 Deno.test('csv: an over-long record is reported and skipped, the next one is read', async () => {
   const long = 'x'.repeat(500);
-  const { records } = await readAll(`email,note\na@x.test,${long}\n"b@x.test","${long}\n${long}"\n${','.repeat(300)}\nc@x.test,ok\n`, 7, { maxRecordChars: 200 });
+  const { records } = await readAll(
+    `email,note\na@x.test,${long}\n"b@x.test","${long}\n${long}"\n${','.repeat(300)}\nc@x.test,ok\n`,
+    7,
+    { maxRecordChars: 200 },
+  );
   assert.deepEqual(records, [
     { line: 2, fields: [], problem: 'record is longer than 200 characters' },
     { line: 3, fields: [], problem: 'record is longer than 200 characters' },
@@ -153,13 +166,19 @@ Deno.test('csv: binary and non-UTF-8 input is not CSV', async () => {
   }
   // Binary found after the header fails while iterating.
   const late = await openCsv(streamOf(`email\n${'a@x.test\n'.repeat(10)}\u0000\u0001\n`, 16));
-  await rejectsWith((async () => {
-    for await (const _ of late.batches(5)) { /* drain */ }
-  })(), 'not_csv');
+  await rejectsWith(
+    (async () => {
+      for await (const _ of late.batches(5)) { /* drain */ }
+    })(),
+    'not_csv',
+  );
   // A sequence cut off at the very end is invalid too.
-  await rejectsWith(openCsv(streamOf(new Uint8Array([...encoder.encode('email\na@x.test\n'), 0xc3]))).then(async (csv) => {
-    for await (const _ of csv.batches(5)) { /* drain */ }
-  }), 'not_csv');
+  await rejectsWith(
+    openCsv(streamOf(new Uint8Array([...encoder.encode('email\na@x.test\n'), 0xc3]))).then(async (csv) => {
+      for await (const _ of csv.batches(5)) { /* drain */ }
+    }),
+    'not_csv',
+  );
 });
 
 Deno.test('csv: the byte limit is enforced while streaming', async () => {
@@ -168,9 +187,12 @@ Deno.test('csv: the byte limit is enforced while streaming', async () => {
   assert.equal((await readAll(text, 64, { maxBytes: size })).records.length, 100, 'exactly at the limit is fine');
   const csv = await openCsv(streamOf(text, 64), { maxBytes: size - 1 });
   let seen = 0;
-  await rejectsWith((async () => {
-    for await (const batch of csv.batches(10)) seen += batch.length;
-  })(), 'file_too_large');
+  await rejectsWith(
+    (async () => {
+      for await (const batch of csv.batches(10)) seen += batch.length;
+    })(),
+    'file_too_large',
+  );
   assert.ok(seen < 100, 'records before the limit were yielded as they streamed');
 });
 
@@ -194,7 +216,9 @@ Deno.test('csv: batches have the requested size and the stream is read lazily', 
   const sizes: number[] = [];
   let lastLine = 0;
   for await (const batch of csv.batches(4000)) {
-    if (sizes.length === 0) assert.ok(produced <= 10_000, `only what the first batch needs was read (${produced} rows produced)`);
+    if (sizes.length === 0) {
+      assert.ok(produced <= 10_000, `only what the first batch needs was read (${produced} rows produced)`);
+    }
     sizes.push(batch.length);
     lastLine = batch[batch.length - 1].line;
     if (sizes.length === 10) break;

@@ -67,7 +67,11 @@ const SEMICOLON = 0x3b;
 const binaryCharacters = /[\u0000-\u0008\u000e-\u001f]/;
 
 /** Decodes the byte stream as UTF-8 (dropping a leading BOM), enforcing the byte limit and the text check. */
-async function* decodeText(stream: ReadableStream<Uint8Array>, maxBytes: number, counter: { bytes: number }): AsyncGenerator<string> {
+async function* decodeText(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  counter: { bytes: number },
+): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = stream.getReader();
   let finished = false;
@@ -255,7 +259,10 @@ class CsvParser {
       this.emit();
       return;
     }
-    if (this.state === 'unquoted' || this.state === 'quoteInQuoted' || this.state === 'afterClosingQuote' || this.fields.length > 0) {
+    if (
+      this.state === 'unquoted' || this.state === 'quoteInQuoted' || this.state === 'afterClosingQuote' ||
+      this.fields.length > 0
+    ) {
       this.endField('');
       this.emit();
     }

@@ -19,9 +19,9 @@ import {
   setDinamizeFaults,
   uniqueClientCode,
 } from '../_shared/testing/dinamize-sandbox.ts';
+import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
 import { pullSyncType } from './pull.ts';
-import { assert, assertEquals } from '../_shared/testing/assert.ts';
 
 const listCode = '5';
 const ago = (seconds: number) => formatDinamizeDate(new Date(Date.now() - seconds * 1000));

@@ -12,6 +12,7 @@ import {
   uniqueClientCode,
 } from '../_shared/testing/dinamize-sandbox.ts';
 import {
+  changeLeadQuietly,
   createCompany,
   createDinamizeIntegration,
   dropCompany,
@@ -28,9 +29,9 @@ import {
   serviceRoleRequest,
   waitFor,
 } from '../_shared/testing/crm-fixtures.ts';
+import { assert, assertBetween, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
 import { backoffSeconds, configRetrySeconds, maxAttempts } from './push.ts';
-import { assert, assertBetween, assertEquals } from '../_shared/testing/assert.ts';
 
 type RunResult = { processed: number; succeeded: number; failed: number; retried: number };
 
@@ -145,6 +146,27 @@ workerTest(
       !logged.includes('sandbox-password') && !logged.includes('um@exemplo.com.br'),
       `no secret or full e-mail in the log: ${logged}`,
     );
+  },
+);
+
+workerTest(
+  'push: a lead changed twice before the worker ran is pushed as one contact',
+  async ({ db, companyId, clientCode }) => {
+    const lead = await insertLeadQuietly(db, companyId, { name: 'Primeiro' });
+    const second = await changeLeadQuietly(db, lead.leadId, 'Segundo');
+    assertEquals(await runWorker(), { processed: 2, succeeded: 2, failed: 0, retried: 0 }, 'both messages');
+    assertEquals(
+      (await sandboxContacts(clientCode)).map((contact) => contact.name),
+      ['Segundo'],
+      'one contact with the latest name',
+    );
+    assertEquals((await recordedFor(clientCode)).map((request) => request.path), [
+      '/auth',
+      '/emkt/contact/add',
+      '/emkt/contact/update',
+    ], 'add, then update the same contact');
+    assertEquals((await leadSync(db, lead.leadId)).status, 'synced', 'synced');
+    assertEquals((await messageState(db, second)).where, 'archive', 'archived');
   },
 );
 
@@ -327,6 +349,8 @@ workerTest(
   'push: leads that cannot be sent fail at once, and foreign or broken messages are archived',
   async ({ db, companyId }) => {
     const noEmail = await insertLeadQuietly(db, companyId, { email: null, phone: '+5511988887777' });
+    const optedOut = await insertLeadQuietly(db, companyId);
+    await db.query('update lead.leads set sync_to_crm = false where id = $1', [optedOut.leadId]);
     const otherCompany = await createCompany(db, 'Outra');
     try {
       const { rows: [forged] } = await db.query(
@@ -337,10 +361,12 @@ workerTest(
       );
       const { rows: [garbage] } = await db.query(`select pgmq.send('crm_sync', '{"hello": "world"}')::text as msg_id`);
       const result = await runWorker();
-      assertEquals(result, { processed: 3, succeeded: 0, failed: 2, retried: 0 }, 'counts');
+      assertEquals(result, { processed: 4, succeeded: 0, failed: 3, retried: 0 }, 'counts');
       const row = await leadSync(db, noEmail.leadId);
       assertEquals([row.status, row.last_error], ['failed', 'lead_has_no_email'], 'no e-mail: failed');
-      for (const msgId of [noEmail.msgId, forged.msg_id, garbage.msg_id]) {
+      const off = await leadSync(db, optedOut.leadId);
+      assertEquals([off.status, off.last_error], ['failed', 'lead_sync_turned_off'], 'sync turned off since: not sent');
+      for (const msgId of [noEmail.msgId, optedOut.msgId, forged.msg_id, garbage.msg_id]) {
         assertEquals(
           (await messageState(db, msgId)).where,
           'archive',

@@ -12,7 +12,8 @@
 //                                 `maxAttempts` lead_sync failed and the message archived (dead letter)
 //   credentials refused         → integration status error; the company's messages wait 5 min; no more
 //                                 calls for that company in this run (attempts unchanged: not the lead's fault)
-//   malformed request, lead without e-mail, integration disabled → lead_sync failed, archived
+//   malformed request, lead without e-mail, sync turned off on the lead since, integration disabled
+//                               → lead_sync failed (last_error says which), archived
 //   lead deleted                → archived
 import { type CrmSyncMessage, CrmSyncMessageSchema } from '@rastro/contracts';
 import type pg from 'pg';
@@ -57,6 +58,7 @@ type LeadRow = {
   company_name: string | null;
   job_title: string | null;
   status: string | null;
+  sync_to_crm: boolean | null;
   sync_id: string | null;
   external_id: string | null;
   attempts: number | null;
@@ -114,7 +116,7 @@ async function processBatch(
 
   // The company is the lead's own: a message naming another company finds no lead and is dropped.
   const { rows: leads } = await dbPool().query<LeadRow>(
-    `select m.msg_id::text, l.id as lead_id, l.company_id, l.email, l.name, l.phone, l.company_name, l.job_title, l.status,
+    `select m.msg_id::text, l.id as lead_id, l.company_id, l.email, l.name, l.phone, l.company_name, l.job_title, l.status, l.sync_to_crm,
             s.id as sync_id, s.external_id, s.attempts, s.updated_at::text as sync_version
      from jsonb_to_recordset($1::jsonb) as m (msg_id bigint, lead_id uuid, company_id uuid)
      left join lead.leads l on l.id = m.lead_id and l.company_id = m.company_id
@@ -124,6 +126,7 @@ async function processBatch(
     )],
   );
   const leadByMessage = new Map(leads.map((lead) => [lead.msg_id, lead]));
+  const codesLearned = new Map<string, string>();
   const newCompanies = [
     ...new Set(leads.map((lead) => lead.company_id).filter((id): id is string => id !== null && !links.has(id))),
   ];
@@ -144,7 +147,13 @@ async function processBatch(
       outcomes.push({ msgId, kind: 'dropped' });
       continue;
     }
-    outcomes.push(await pushLead(msgId, lead, links.get(lead.company_id)!));
+    // A lead changed twice is in the batch twice: the second push updates the contact the first made.
+    const outcome = await pushLead(msgId, {
+      ...lead,
+      external_id: lead.external_id ?? codesLearned.get(lead.lead_id) ?? null,
+    }, links.get(lead.company_id)!);
+    if (outcome.kind === 'synced') codesLearned.set(lead.lead_id, outcome.externalId);
+    outcomes.push(outcome);
   }
   return outcomes;
 }
@@ -175,6 +184,7 @@ async function pushLead(msgId: string, lead: LeadRow, link: DinamizeLink): Promi
   if (waitMs > 0) {
     return retry(Math.ceil(waitMs / 1000), 'rate_limited: waiting for the retry-after of an earlier call', false);
   }
+  if (!lead.sync_to_crm) return failed('lead_sync_turned_off');
   if (!lead.email) return failed('lead_has_no_email');
 
   link.leadId = lead.lead_id;
@@ -229,7 +239,15 @@ async function applyOutcomes(
   outcomes: Outcome[],
   links: Map<string, DinamizeLink>,
 ): Promise<void> {
-  const syncRows = outcomes.flatMap((outcome) => {
+  // One row per lead_sync row (the last outcome wins when a lead was in the batch twice), since an
+  // UPDATE … FROM applies only one of several matching source rows.
+  const lastOutcomes = new Map<string, Outcome>();
+  for (const outcome of outcomes) {
+    if ((outcome.kind === 'synced' || outcome.kind === 'retry' || outcome.kind === 'failed') && outcome.lead?.sync_id) {
+      lastOutcomes.set(outcome.lead.sync_id, outcome);
+    }
+  }
+  const syncRows = [...lastOutcomes.values()].flatMap((outcome) => {
     if (outcome.kind === 'dropped' || outcome.kind === 'released' || !outcome.lead?.sync_id) return [];
     return [{
       sync_id: outcome.lead.sync_id,

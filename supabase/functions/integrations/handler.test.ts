@@ -16,8 +16,8 @@ import {
   type TestUser,
 } from '../_shared/testing/crm-fixtures.ts';
 import { recordedFor, registerAccount, uniqueClientCode } from '../_shared/testing/dinamize-sandbox.ts';
-import { handler } from './handler.ts';
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
+import { handler } from './handler.ts';
 
 // deno-lint-ignore no-explicit-any -- answers are checked field by field
 type Answer = { status: number; body: Record<string, any> };

@@ -3,13 +3,15 @@
 // ends the same whichever worker took a message.
 import assert from 'node:assert/strict';
 import { LeadImportAcceptedSchema, LeadImportWorkerRunSchema } from '@rastro/contracts/lead-imports.ts';
-import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/test-helpers.ts';
+import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { createLeadImportWorker, validateChunk } from './handler.ts';
 
 const worker = createLeadImportWorker({ budgetMs: 5_000 });
 
 function runWorker(token = stackEnv.serviceRoleKey, method = 'POST'): Promise<Response> {
-  return worker(new Request('http://functions.local/lead-import-worker', { method, headers: { authorization: `Bearer ${token}` } }));
+  return worker(
+    new Request('http://functions.local/lead-import-worker', { method, headers: { authorization: `Bearer ${token}` } }),
+  );
 }
 
 /** Runs the worker until `done` holds (other workers may be draining the same queue). */
@@ -38,8 +40,15 @@ async function uploadCsv(text: string, fileName: string): Promise<string> {
   const token = await signIn(demoUsers.admin);
   const url = new URL(`${stackEnv.apiUrl}/functions/v1/leads-import`);
   url.searchParams.set('file_name', fileName);
-  url.searchParams.set('mapping', JSON.stringify({ columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone', score: 'Pontos' } }));
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, apikey: stackEnv.anonKey, 'content-type': 'text/csv' }, body: text });
+  url.searchParams.set(
+    'mapping',
+    JSON.stringify({ columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone', score: 'Pontos' } }),
+  );
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, apikey: stackEnv.anonKey, 'content-type': 'text/csv' },
+    body: text,
+  });
   const body = await res.json();
   assert.equal(res.status, 202, JSON.stringify(body));
   return LeadImportAcceptedSchema.parse(body).import_id;
@@ -67,8 +76,15 @@ stackTest('lead-import-worker: 1,000 rows with 3 bad ones → 997 leads, 3 error
   await drainUntil('the import to complete', completed(importId));
 
   assert.deepEqual(await importState(importId), {
-    status: 'completed', rows_total: 1000, rows_done: 1000, rows_failed: 3, rows_inserted: 997, rows_updated: 0,
-    chunks_total: 1, chunks_done: 1, error: null,
+    status: 'completed',
+    rows_total: 1000,
+    rows_done: 1000,
+    rows_failed: 3,
+    rows_inserted: 997,
+    rows_updated: 0,
+    chunks_total: 1,
+    chunks_done: 1,
+    error: null,
   });
   const db = await adminDb();
   const { rows: [leads] } = await db.query(
@@ -77,14 +93,28 @@ stackTest('lead-import-worker: 1,000 rows with 3 bad ones → 997 leads, 3 error
     [`%.${run}@example.com`],
   );
   assert.deepEqual(leads, { n: 997, csv: 997, companies: 1 });
-  const { rows: named } = await db.query(`select name, score from lead.leads where email in ($1, $2) order by email`, [`bulk10.${run}@example.com`, `bulk9.${run}@example.com`]);
-  assert.deepEqual(named, [{ name: 'Quoted "name"; with separator', score: 10 }, { name: 'Maria\r\nda Silva 9', score: 9 }]);
+  const { rows: named } = await db.query(`select name, score from lead.leads where email in ($1, $2) order by email`, [
+    `bulk10.${run}@example.com`,
+    `bulk9.${run}@example.com`,
+  ]);
+  assert.deepEqual(named, [{ name: 'Quoted "name"; with separator', score: 10 }, {
+    name: 'Maria\r\nda Silva 9',
+    score: 9,
+  }]);
 
-  const { rows: errors } = await db.query('select line_number, reason, raw from lead.lead_import_errors where import_id = $1 order by line_number', [importId]);
+  const { rows: errors } = await db.query(
+    'select line_number, reason, raw from lead.lead_import_errors where import_id = $1 order by line_number',
+    [importId],
+  );
   assert.deepEqual(errors.map((e) => e.line_number), Object.keys(badLines).map(Number));
   assert.deepEqual(errors.map((e) => e.reason.split(':')[0]), Object.values(badLines));
   assert.equal(errors[0].line_number, 102, 'row 100 sits on line 102: the header and the two-line name come before it');
-  assert.deepEqual(errors[0].raw, { Nome: 'Lead 99', 'E-mail': `not-an-email-${run}`, Telefone: '+55 11 98765-4321', Pontos: '99' });
+  assert.deepEqual(errors[0].raw, {
+    Nome: 'Lead 99',
+    'E-mail': `not-an-email-${run}`,
+    Telefone: '+55 11 98765-4321',
+    Pontos: '99',
+  });
 });
 
 stackTest('lead-import-worker: a chunk delivered twice changes nothing', async () => {
@@ -114,44 +144,58 @@ stackTest('lead-import-worker: a chunk delivered twice changes nothing', async (
     [importId],
   );
   await drainUntil('the redelivered chunk to be archived', async () => {
-    const { rows: [left] } = await db.query('select count(*)::int as n from pgmq.q_lead_import where msg_id = $1', [again.msg_id]);
+    const { rows: [left] } = await db.query('select count(*)::int as n from pgmq.q_lead_import where msg_id = $1', [
+      again.msg_id,
+    ]);
     return left.n === 0;
   });
   assert.deepEqual(await snapshot(), before);
 });
 
-stackTest('lead-import-worker: a chunk that keeps failing is dead-lettered; the import fails with the reason', async () => {
-  const run = crypto.randomUUID().slice(0, 8);
-  const db = await adminDb();
-  // An import whose only chunk has been read 5 times already: the next read is over the limit.
-  const { rows: [created] } = await db.query(
-    `insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping, rows_total, chunks_total)
+stackTest(
+  'lead-import-worker: a chunk that keeps failing is dead-lettered; the import fails with the reason',
+  async () => {
+    const run = crypto.randomUUID().slice(0, 8);
+    const db = await adminDb();
+    // An import whose only chunk has been read 5 times already: the next read is over the limit.
+    const { rows: [created] } = await db.query(
+      `insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping, rows_total, chunks_total)
      select id, $1, 100, '{"columns": {"email": "email"}}', 2, 1 from core.companies where slug = 'demo-rastro'
      returning id`,
-    [`dead-${run}.csv`],
-  );
-  await db.query('begin');
-  const { rows: [sent] } = await db.query(
-    `select pgmq.send('lead_import', jsonb_build_object('import_id', $1::uuid, 'chunk_no', 1, 'header', '["email"]'::jsonb,
+      [`dead-${run}.csv`],
+    );
+    await db.query('begin');
+    const { rows: [sent] } = await db.query(
+      `select pgmq.send('lead_import', jsonb_build_object('import_id', $1::uuid, 'chunk_no', 1, 'header', '["email"]'::jsonb,
        'fields', '{"email": 0}'::jsonb, 'rows', jsonb_build_array(jsonb_build_object('line', 2, 'cells', jsonb_build_array($2::text)),
                                                                   jsonb_build_object('line', 3, 'problem', 'bad quotes')))) as msg_id`,
-    [created.id, `dead.${run}@example.com`],
-  );
-  await db.query('update pgmq.q_lead_import set read_ct = 5 where msg_id = $1', [sent.msg_id]);
-  await db.query('commit');
+      [created.id, `dead.${run}@example.com`],
+    );
+    await db.query('update pgmq.q_lead_import set read_ct = 5 where msg_id = $1', [sent.msg_id]);
+    await db.query('commit');
 
-  await drainUntil('the import to fail', async () => (await importState(created.id)).status === 'failed');
-  const state = await importState(created.id);
-  assert.equal(state.error, 'chunk 1 could not be applied after 5 attempts');
-  assert.deepEqual([state.rows_done, state.rows_failed, state.chunks_done], [2, 2, 1]);
-  const { rows: errors } = await db.query('select line_number, reason, raw from lead.lead_import_errors where import_id = $1 order by 1', [created.id]);
-  assert.deepEqual(errors, [
-    { line_number: 2, reason: 'not imported: chunk 1 could not be applied after 5 attempts', raw: { email: `dead.${run}@example.com` } },
-    { line_number: 3, reason: 'not imported: chunk 1 could not be applied after 5 attempts', raw: null },
-  ]);
-  const { rows: [archived] } = await db.query('select count(*)::int as n from pgmq.a_lead_import where msg_id = $1', [sent.msg_id]);
-  assert.equal(archived.n, 1, 'the message is archived, not deleted');
-});
+    await drainUntil('the import to fail', async () => (await importState(created.id)).status === 'failed');
+    const state = await importState(created.id);
+    assert.equal(state.error, 'chunk 1 could not be applied after 5 attempts');
+    assert.deepEqual([state.rows_done, state.rows_failed, state.chunks_done], [2, 2, 1]);
+    const { rows: errors } = await db.query(
+      'select line_number, reason, raw from lead.lead_import_errors where import_id = $1 order by 1',
+      [created.id],
+    );
+    assert.deepEqual(errors, [
+      {
+        line_number: 2,
+        reason: 'not imported: chunk 1 could not be applied after 5 attempts',
+        raw: { email: `dead.${run}@example.com` },
+      },
+      { line_number: 3, reason: 'not imported: chunk 1 could not be applied after 5 attempts', raw: null },
+    ]);
+    const { rows: [archived] } = await db.query('select count(*)::int as n from pgmq.a_lead_import where msg_id = $1', [
+      sent.msg_id,
+    ]);
+    assert.equal(archived.n, 1, 'the message is archived, not deleted');
+  },
+);
 
 stackTest('lead-import-worker: a failing chunk is retried later; a malformed message is archived', async () => {
   const db = await adminDb();
@@ -183,7 +227,7 @@ stackTest('lead-import-worker: only the service role runs it', async () => {
   const userToken = await signIn(demoUsers.admin);
   const res = await runWorker(userToken);
   assert.equal(res.status, 403);
-  assert.equal((await res.json()).error.code, 'service_role_only');
+  assert.equal((await res.json()).error.code, 'service_role_required');
   assert.equal((await runWorker(stackEnv.serviceRoleKey, 'GET')).status, 405);
 });
 
@@ -208,8 +252,16 @@ Deno.test('lead-import-worker: rows are mapped from cells and validated; problem
   ]);
   assert.deepEqual(errors, [
     { line_number: 3, reason: 'email: required', raw: { Nome: 'Bia', 'E-mail': '', Valor: '' } },
-    { line_number: 4, reason: 'expected 3 fields like the header, found 2', raw: { Nome: 'Cid', 'E-mail': 'cid@example.com' } },
-    { line_number: 5, reason: 'expected 3 fields like the header, found 4', raw: { Nome: 'Di', 'E-mail': 'di@example.com', Valor: '', column_4: 'extra' } },
+    {
+      line_number: 4,
+      reason: 'expected 3 fields like the header, found 2',
+      raw: { Nome: 'Cid', 'E-mail': 'cid@example.com' },
+    },
+    {
+      line_number: 5,
+      reason: 'expected 3 fields like the header, found 4',
+      raw: { Nome: 'Di', 'E-mail': 'di@example.com', Valor: '', column_4: 'extra' },
+    },
     { line_number: 8, reason: 'quoted field is not closed before the end of the file' },
   ]);
 });

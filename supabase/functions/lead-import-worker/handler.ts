@@ -11,15 +11,15 @@ import {
   type LeadImportWorkerRun,
 } from '@rastro/contracts/lead-imports.ts';
 import { importRowErrorReason, type LeadImportError, LeadImportRowSchema } from '@rastro/contracts/leads.ts';
-import { requireServiceRole } from '../_shared/caller.ts';
+import { requireServiceRole } from '../_shared/claims.ts';
 import { dbPool, inTransaction } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 
 export type LeadImportWorkerOptions = {
   /** How long one invocation keeps draining (pg_cron calls every minute). */
   budgetMs?: number;
-  /** Messages claimed per read. */
-  batchSize?: number;
+  /** Messages claimed per read and applied at the same time (each in its own transaction). */
+  concurrency?: number;
   /** Visibility timeout of a claimed message, seconds. */
   visibilitySeconds?: number;
   /** Reads after which a failing chunk is dead-lettered. */
@@ -56,32 +56,69 @@ export function validateChunk(chunk: LeadImportChunk): { valid: Array<Record<str
     }
     const { cells } = row;
     if (cells.length < width || cells.slice(width).some((cell) => cell.trim() !== '')) {
-      errors.push({ line_number: row.line, reason: `expected ${width} fields like the header, found ${cells.length}`, raw: rawRow(chunk.header, cells) });
+      errors.push({
+        line_number: row.line,
+        reason: `expected ${width} fields like the header, found ${cells.length}`,
+        raw: rawRow(chunk.header, cells),
+      });
       continue;
     }
-    const parsed = LeadImportRowSchema.safeParse(Object.fromEntries(fields.map(([field, index]) => [field, cells[index]])));
-    if (parsed.success) valid.push({ ...parsed.data, line_number: row.line });
-    else errors.push({ line_number: row.line, reason: importRowErrorReason(parsed.error), raw: rawRow(chunk.header, cells) });
+    const parsed = LeadImportRowSchema.safeParse(
+      Object.fromEntries(fields.map(([field, index]) => [field, cells[index]])),
+    );
+    if (parsed.success) {
+      valid.push({ ...parsed.data, line_number: row.line });
+    } else {
+      errors.push({
+        line_number: row.line,
+        reason: importRowErrorReason(parsed.error),
+        raw: rawRow(chunk.header, cells),
+      });
+    }
   }
   return { valid, errors };
 }
 
 /** The chunk's rows, all as errors: what is left of a chunk that could not be applied. */
 function deadLetterErrors(chunk: LeadImportChunk, reason: string): RowError[] {
-  return chunk.rows.map((row) => ('cells' in row ? { line_number: row.line, reason, raw: rawRow(chunk.header, row.cells) } : { line_number: row.line, reason }));
+  return chunk.rows.map((row) => {
+    if ('problem' in row) return { line_number: row.line, reason };
+    return { line_number: row.line, reason, raw: rawRow(chunk.header, row.cells) };
+  });
 }
 
-async function applyAndArchive(msgId: string, chunk: LeadImportChunk, valid: unknown[], errors: RowError[]): Promise<void> {
+async function applyAndArchive(
+  msgId: string,
+  chunk: LeadImportChunk,
+  valid: unknown[],
+  errors: RowError[],
+): Promise<void> {
   await inTransaction(async (db) => {
-    await db.query('select lead.apply_import_chunk($1, $2, $3, $4)', [chunk.import_id, chunk.chunk_no, JSON.stringify(valid), JSON.stringify(errors)]);
+    await db.query('select lead.apply_import_chunk($1, $2, $3, $4)', [
+      chunk.import_id,
+      chunk.chunk_no,
+      JSON.stringify(valid),
+      JSON.stringify(errors),
+    ]);
     await db.query('select pgmq.archive($1, $2::bigint)', [queue, msgId]);
   });
 }
 
 /** Terminal state: the chunk's rows become errors, the import fails with `reason`, the message is archived. */
-async function deadLetter(msgId: string, importId: string, chunkNo: number, errors: RowError[], reason: string): Promise<void> {
+async function deadLetter(
+  msgId: string,
+  importId: string,
+  chunkNo: number,
+  errors: RowError[],
+  reason: string,
+): Promise<void> {
   await inTransaction(async (db) => {
-    await db.query('select lead.fail_import_chunk($1, $2, $3, $4)', [importId, chunkNo, JSON.stringify(errors), reason]);
+    await db.query('select lead.fail_import_chunk($1, $2, $3, $4)', [
+      importId,
+      chunkNo,
+      JSON.stringify(errors),
+      reason,
+    ]);
     await db.query('select pgmq.archive($1, $2::bigint)', [queue, msgId]);
   });
 }
@@ -92,7 +129,7 @@ function describe(error: unknown): string {
 
 export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (req: Request) => Promise<Response> {
   const budgetMs = options.budgetMs ?? 50_000;
-  const batchSize = options.batchSize ?? 2;
+  const concurrency = options.concurrency ?? 2;
   const visibilitySeconds = options.visibilitySeconds ?? 120;
   const maxAttempts = options.maxAttempts ?? 5;
 
@@ -101,9 +138,13 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
     if (!parsed.success) {
       // Not something leads-import writes; keep it in the archive and fail its import if it names one.
       const raw = message.message as { import_id?: unknown; chunk_no?: unknown } | null;
-      const reason = `chunk message ${message.msg_id} is malformed: ${parsed.error.issues[0]?.message ?? 'unknown shape'}`;
+      const reason = `chunk message ${message.msg_id} is malformed: ${
+        parsed.error.issues[0]?.message ?? 'unknown shape'
+      }`;
       problems.push(reason);
-      const importId = typeof raw?.import_id === 'string' && /^[0-9a-f-]{36}$/i.test(raw.import_id) ? raw.import_id : null;
+      const importId = typeof raw?.import_id === 'string' && /^[0-9a-f-]{36}$/i.test(raw.import_id)
+        ? raw.import_id
+        : null;
       const chunkNo = Number.isInteger(raw?.chunk_no) && (raw?.chunk_no as number) > 0 ? raw?.chunk_no as number : null;
       if (importId !== null && chunkNo !== null) {
         await deadLetter(message.msg_id, importId, chunkNo, [], reason);
@@ -117,7 +158,13 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
     if (message.read_ct > maxAttempts) {
       const reason = `chunk ${chunk.chunk_no} could not be applied after ${maxAttempts} attempts`;
       problems.push(`${reason} (import ${chunk.import_id})`);
-      await deadLetter(message.msg_id, chunk.import_id, chunk.chunk_no, deadLetterErrors(chunk, `not imported: ${reason}`), reason);
+      await deadLetter(
+        message.msg_id,
+        chunk.import_id,
+        chunk.chunk_no,
+        deadLetterErrors(chunk, `not imported: ${reason}`),
+        reason,
+      );
       return 'failed';
     }
 
@@ -128,8 +175,13 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
     } catch (error) {
       // Left on the queue: it comes back after an exponential backoff (or the visibility timeout).
       const backoffSeconds = Math.min(visibilitySeconds, 5 * 2 ** (message.read_ct - 1));
-      problems.push(`import ${chunk.import_id} chunk ${chunk.chunk_no}, attempt ${message.read_ct}: ${describe(error)}`);
-      console.error(`${workerName}: import ${chunk.import_id} chunk ${chunk.chunk_no} attempt ${message.read_ct} failed:`, describe(error));
+      problems.push(
+        `import ${chunk.import_id} chunk ${chunk.chunk_no}, attempt ${message.read_ct}: ${describe(error)}`,
+      );
+      console.error(
+        `${workerName}: import ${chunk.import_id} chunk ${chunk.chunk_no} attempt ${message.read_ct} failed:`,
+        describe(error),
+      );
       await dbPool().query('select pgmq.set_vt($1, $2::bigint, $3)', [queue, message.msg_id, backoffSeconds]);
       return 'retried';
     }
@@ -140,7 +192,9 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
       if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'POST to run the worker');
       requireServiceRole(req);
       const pool = dbPool();
-      const run = await pool.query<{ id: string }>('insert into ops.worker_runs (worker) values ($1) returning id', [workerName]);
+      const run = await pool.query<{ id: string }>('insert into ops.worker_runs (worker) values ($1) returning id', [
+        workerName,
+      ]);
       const counts: LeadImportWorkerRun = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
       const problems: string[] = [];
       const deadline = Date.now() + budgetMs;
@@ -148,19 +202,29 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
         while (Date.now() < deadline) {
           const { rows } = await pool.query<QueueMessage>(
             'select msg_id::text, read_ct, message from pgmq.read($1, $2, $3)',
-            [queue, visibilitySeconds, batchSize],
+            [queue, visibilitySeconds, concurrency],
           );
           if (rows.length === 0) break;
-          for (const message of rows) {
+          // Chunks share rows only through repeated e-mails, which apply_import_chunk upserts in e-mail
+          // order, so concurrent chunks mostly just wait for each other; a deadlock Postgres breaks
+          // comes back as an ordinary retry.
+          for (const outcome of await Promise.all(rows.map((message) => processMessage(message, problems)))) {
             counts.processed += 1;
-            counts[await processMessage(message, problems)] += 1;
+            counts[outcome] += 1;
           }
         }
       } finally {
         await pool.query(
           `update ops.worker_runs set finished_at = now(), processed = $2, succeeded = $3, failed = $4, retried = $5, error = $6
            where id = $1`,
-          [run.rows[0].id, counts.processed, counts.succeeded, counts.failed, counts.retried, problems.length > 0 ? problems.slice(0, 20).join('\n') : null],
+          [
+            run.rows[0].id,
+            counts.processed,
+            counts.succeeded,
+            counts.failed,
+            counts.retried,
+            problems.length > 0 ? problems.slice(0, 20).join('\n') : null,
+          ],
         );
       }
       return Response.json(counts);

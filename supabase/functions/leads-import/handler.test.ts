@@ -2,7 +2,7 @@
 // (no import row, no queued chunk, no lead); a good upload is one committed import with its chunks.
 import assert from 'node:assert/strict';
 import { LeadImportAcceptedSchema } from '@rastro/contracts/lead-imports.ts';
-import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/test-helpers.ts';
+import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { createLeadsImportHandler } from './handler.ts';
 
 const encoder = new TextEncoder();
@@ -21,13 +21,18 @@ type Upload = {
 function uploadUrl(base: string, upload: Upload): string {
   const url = new URL(base);
   if (upload.fileName !== null) url.searchParams.set('file_name', upload.fileName ?? 'leads.csv');
-  const mappingText = upload.rawMapping ?? (upload.mapping === undefined ? JSON.stringify(mapping) : JSON.stringify(upload.mapping));
+  const mappingText = upload.rawMapping ??
+    (upload.mapping === undefined ? JSON.stringify(mapping) : JSON.stringify(upload.mapping));
   url.searchParams.set('mapping', mappingText);
   return url.toString();
 }
 
 function uploadRequest(base: string, upload: Upload): Request {
-  const headers: Record<string, string> = { authorization: `Bearer ${upload.token}`, apikey: stackEnv.anonKey, ...upload.headers };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${upload.token}`,
+    apikey: stackEnv.anonKey,
+    ...upload.headers,
+  };
   if (upload.contentType !== null) headers['content-type'] = upload.contentType ?? 'text/csv';
   return new Request(uploadUrl(base, upload), { method: 'POST', headers, body: upload.body ?? null });
 }
@@ -48,7 +53,12 @@ async function footprint(): Promise<Record<string, number>> {
   return rows[0];
 }
 
-async function expectRefused(res: Response, status: number, code: string, before: Record<string, number>): Promise<void> {
+async function expectRefused(
+  res: Response,
+  status: number,
+  code: string,
+  before: Record<string, number>,
+): Promise<void> {
   const body = await res.json();
   assert.equal(res.status, status, `status for ${code}: ${JSON.stringify(body)}`);
   assert.equal(body.error?.code, code);
@@ -84,10 +94,30 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   await expectRefused(await upload({ token, body: '' }), 422, 'missing_header', before);
   await expectRefused(await upload({ token, body: '\r\n\r\n;;\r\n' }), 422, 'missing_header', before);
   await expectRefused(await upload({ token, body: 'email,name,phone\r\n' }), 422, 'no_rows', before);
-  await expectRefused(await upload({ token, body: csv(['email\tname\tphone', 'a@example.com\tAna\t']) }), 422, 'wrong_separator', before);
-  await expectRefused(await upload({ token, body: csv(['email,nome', 'a@example.com,Ana']) }), 422, 'invalid_mapping', before);
-  await expectRefused(await upload({ token, body: good, mapping: { columns: { name: 'name' } } }), 422, 'invalid_mapping', before);
-  await expectRefused(await upload({ token, body: good, mapping: { columns: { email: 'email', name: 'email' } } }), 422, 'invalid_mapping', before);
+  await expectRefused(
+    await upload({ token, body: csv(['email\tname\tphone', 'a@example.com\tAna\t']) }),
+    422,
+    'wrong_separator',
+    before,
+  );
+  await expectRefused(
+    await upload({ token, body: csv(['email,nome', 'a@example.com,Ana']) }),
+    422,
+    'invalid_mapping',
+    before,
+  );
+  await expectRefused(
+    await upload({ token, body: good, mapping: { columns: { name: 'name' } } }),
+    422,
+    'invalid_mapping',
+    before,
+  );
+  await expectRefused(
+    await upload({ token, body: good, mapping: { columns: { email: 'email', name: 'email' } } }),
+    422,
+    'invalid_mapping',
+    before,
+  );
   await expectRefused(await upload({ token, body: good, rawMapping: '{"columns": ' }), 400, 'bad_mapping_json', before);
   await expectRefused(await upload({ token, body: good, fileName: null }), 400, 'invalid_request', before);
   await expectRefused(await upload({ token, body: good, contentType: 'application/pdf' }), 415, 'not_csv', before);
@@ -98,7 +128,9 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   await expectRefused(await upload({ token, body: latin1 }), 422, 'not_csv', before);
 
   // A file that goes wrong after thousands of rows (a chunk was already queued): all rolled back.
-  const lateBinary = `email,name,phone\n${Array.from({ length: 4500 }, (_, i) => `late${i}@example.com,Late ${i},`).join('\n')}\n\u0000\u0001\u0002`;
+  const lateBinary = `email,name,phone\n${
+    Array.from({ length: 4500 }, (_, i) => `late${i}@example.com,Late ${i},`).join('\n')
+  }\n\u0000\u0001\u0002`;
   await expectRefused(await upload({ token, body: lateBinary }), 422, 'not_csv', before);
 
   // Roles and tokens.
@@ -114,18 +146,31 @@ stackTest('leads-import: files over 50 MB are refused on Content-Length and whil
   const direct = (u: Upload) => handler(uploadRequest('http://functions.local/leads-import', u));
 
   // Declared too large: refused before reading a byte.
-  await expectRefused(await direct({ token, body: 'email\n', headers: { 'content-length': String(50 * 1024 * 1024 + 1) } }), 413, 'file_too_large', before);
+  await expectRefused(
+    await direct({ token, body: 'email\n', headers: { 'content-length': String(50 * 1024 * 1024 + 1) } }),
+    413,
+    'file_too_large',
+    before,
+  );
   // Streamed without a length (chunked upload): refused once the 50 MB are passed, after queueing chunks.
   await expectRefused(await direct({ token, body: generatedCsv(50 * 1024 * 1024 + 1) }), 413, 'file_too_large', before);
   // Through the gateway, chunked: same answer.
-  await expectRefused(await upload({ token, body: generatedCsv(50 * 1024 * 1024 + 100) }), 413, 'file_too_large', before);
+  await expectRefused(
+    await upload({ token, body: generatedCsv(50 * 1024 * 1024 + 100) }),
+    413,
+    'file_too_large',
+    before,
+  );
 });
 
 stackTest('leads-import: a good upload is one committed import with its chunks queued', async () => {
   const token = await signIn(demoUsers.admin);
   const run = crypto.randomUUID().slice(0, 8);
   const handler = createLeadsImportHandler({ chunkRows: 100 });
-  const lines = ['\uFEFFNome;E-mail;Telefone;Ignorada', ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`)];
+  const lines = [
+    '\uFEFFNome;E-mail;Telefone;Ignorada',
+    ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`),
+  ];
   const res = await handler(uploadRequest('http://functions.local/leads-import', {
     token,
     body: csv(lines),
@@ -164,11 +209,16 @@ stackTest('leads-import: a good upload is one committed import with its chunks q
   assert.deepEqual(chunks.map((c) => [c.chunk_no, c.rows.length]), [[1, 100], [2, 100], [3, 50]]);
   assert.deepEqual(chunks[0].header, ['Nome', 'E-mail', 'Telefone', 'Ignorada']);
   assert.deepEqual(chunks[0].fields, { email: 1, name: 0, phone: 2 });
-  assert.deepEqual(chunks[2].rows[49], { line: 251, cells: [`Lead 249; ${run}`, `lead249.${run}@example.com`, '', 'x'] });
+  assert.deepEqual(chunks[2].rows[49], {
+    line: 251,
+    cells: [`Lead 249; ${run}`, `lead249.${run}@example.com`, '', 'x'],
+  });
 
   // The upload kicked the worker through pg_net; it (or pg_cron) finishes the import.
   await eventually('the kicked worker to complete the import', async () => {
-    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [accepted.import_id]);
+    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [
+      accepted.import_id,
+    ]);
     return state.status === 'completed' ? true : undefined;
   });
 });
@@ -177,7 +227,11 @@ stackTest('leads-import: a member of another company cannot see the import (RLS)
   const adminToken = await signIn(demoUsers.admin);
   const outsiderToken = await signIn(demoUsers.otherCompanyAdmin);
   const run = crypto.randomUUID().slice(0, 8);
-  const res = await upload({ token: adminToken, body: csv(['email,name,phone', `rls.${run}@example.com,Rls,`, `not-an-email-${run},X,`]), fileName: `rls-${run}.csv` });
+  const res = await upload({
+    token: adminToken,
+    body: csv(['email,name,phone', `rls.${run}@example.com,Rls,`, `not-an-email-${run},X,`]),
+    fileName: `rls-${run}.csv`,
+  });
   const { import_id } = LeadImportAcceptedSchema.parse(await res.json());
   const db = await adminDb();
   await eventually('the import to complete', async () => {
@@ -192,9 +246,44 @@ stackTest('leads-import: a member of another company cannot see the import (RLS)
     assert.equal(r.status, 200);
     return await r.json() as unknown[];
   };
-  assert.equal((await read(adminToken, 'lead_imports', `id=eq.${import_id}`)).length, 1, 'the uploader\'s company sees it');
+  assert.equal(
+    (await read(adminToken, 'lead_imports', `id=eq.${import_id}`)).length,
+    1,
+    "the uploader's company sees it",
+  );
   assert.equal((await read(adminToken, 'lead_import_errors', `import_id=eq.${import_id}`)).length, 1);
   assert.deepEqual(await read(outsiderToken, 'lead_imports', `id=eq.${import_id}`), [], 'another company does not');
   assert.deepEqual(await read(outsiderToken, 'lead_import_errors', `import_id=eq.${import_id}`), []);
   assert.deepEqual(await read(outsiderToken, 'leads', `email=eq.rls.${run}@example.com`), []);
+});
+
+stackTest('leads-import: a token whose role was taken away since sign-in is refused by the database', async () => {
+  const run = crypto.randomUUID().slice(0, 8);
+  const email = `demoted.${run}@demo.rastro.local`;
+  const created = await fetch(`${stackEnv.apiUrl}/auth/v1/admin/users`, {
+    method: 'POST',
+    headers: { apikey: stackEnv.serviceRoleKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'demoted-pass', email_confirm: true }),
+  });
+  assert.equal(created.status, 200, await created.clone().text());
+  const userId = (await created.json()).id;
+  const db = await adminDb();
+  await db.query(
+    `insert into core.company_members (company_id, user_id, role, is_default)
+     select id, $1, 'sales', true from core.companies where slug = 'demo-rastro'`,
+    [userId],
+  );
+  const token = await signIn({ email, password: 'demoted-pass' });
+  await db.query(`update core.company_members set role = 'viewer' where user_id = $1`, [userId]);
+  try {
+    const before = await footprint();
+    await expectRefused(
+      await upload({ token, body: csv(['email,name,phone', `x.${run}@example.com,X,`]) }),
+      403,
+      'forbidden',
+      before,
+    );
+  } finally {
+    await db.query('delete from core.company_members where user_id = $1', [userId]);
+  }
 });

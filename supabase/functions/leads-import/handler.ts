@@ -11,7 +11,7 @@ import {
   leadImportRoles,
 } from '@rastro/contracts/lead-imports.ts';
 import { type LeadImportMapping, LeadImportMappingSchema } from '@rastro/contracts/leads.ts';
-import { memberClaims } from '../_shared/caller.ts';
+import { memberClaims } from '../_shared/member-claims.ts';
 import { corsHeaders, preflight } from '../_shared/cors.ts';
 import { CsvError, type CsvRecord, openCsv } from '../_shared/csv.ts';
 import { asUser } from '../_shared/db.ts';
@@ -35,7 +35,11 @@ function consoleOrigins(): string[] {
 function fileNameOf(url: URL): string {
   const name = url.searchParams.get('file_name')?.trim() ?? '';
   if (name === '' || name.length > maxFileNameLength) {
-    throw new HttpError(400, 'invalid_request', `Pass the file name as ?file_name= (1 to ${maxFileNameLength} characters)`);
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `Pass the file name as ?file_name= (1 to ${maxFileNameLength} characters)`,
+    );
   }
   return name;
 }
@@ -51,9 +55,14 @@ function mappingOf(url: URL): LeadImportMapping {
   }
   const parsed = LeadImportMappingSchema.safeParse(json);
   if (!parsed.success) {
-    throw new HttpError(422, 'invalid_mapping', 'The mapping is not valid: it maps lead fields to header names, e-mail required', {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    throw new HttpError(
+      422,
+      'invalid_mapping',
+      'The mapping is not valid: it maps lead fields to header names, e-mail required',
+      {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
+    );
   }
   return parsed.data;
 }
@@ -61,54 +70,97 @@ function mappingOf(url: URL): LeadImportMapping {
 function checkContentType(req: Request): void {
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (!(leadImportContentTypes as readonly string[]).includes(type)) {
-    throw new HttpError(415, 'not_csv', `Send the file as the request body with Content-Type text/csv (got "${type || 'none'}")`);
+    throw new HttpError(
+      415,
+      'not_csv',
+      `Send the file as the request body with Content-Type text/csv (got "${type || 'none'}")`,
+    );
   }
 }
 
 function checkDeclaredSize(req: Request, maxBytes: number): void {
   const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw new HttpError(413, 'file_too_large', `Files up to ${maxBytes} bytes can be imported`, { max_bytes: maxBytes });
+  if (declared > maxBytes) {
+    throw new HttpError(413, 'file_too_large', `Files up to ${maxBytes} bytes can be imported`, {
+      max_bytes: maxBytes,
+    });
+  }
 }
 
 function csvErrorToHttp(error: CsvError, maxBytes: number): HttpError {
   switch (error.code) {
     case 'file_too_large':
-      return new HttpError(413, 'file_too_large', `Files up to ${maxBytes} bytes can be imported`, { max_bytes: maxBytes });
+      return new HttpError(413, 'file_too_large', `Files up to ${maxBytes} bytes can be imported`, {
+        max_bytes: maxBytes,
+      });
     case 'not_csv':
       return new HttpError(422, 'not_csv', error.message);
     case 'missing_header':
-      return new HttpError(422, 'missing_header', error.message, error.line === undefined ? undefined : { line: error.line });
+      return new HttpError(
+        422,
+        'missing_header',
+        error.message,
+        error.line === undefined ? undefined : { line: error.line },
+      );
   }
 }
 
+/** File problems found while streaming, and the database refusing the member (RLS), as their answers. */
+function asHttpError(error: unknown, maxBytes: number): unknown {
+  if (error instanceof CsvError) return csvErrorToHttp(error, maxBytes);
+  if ((error as { code?: unknown })?.code === '42501') {
+    return new HttpError(403, 'forbidden', 'Your membership does not allow importing leads into this company');
+  }
+  return error;
+}
+
 /** Column index of each mapped lead field, after checking the header can serve the mapping. */
-function columnPositions(header: CsvRecord, separator: string, mapping: LeadImportMapping): Array<[field: string, index: number]> {
+function columnPositions(
+  header: CsvRecord,
+  separator: string,
+  mapping: LeadImportMapping,
+): Array<[field: string, index: number]> {
   const names = header.fields.map((f) => f.trim());
   const wanted = Object.entries(mapping.columns).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const distinctColumns = new Set(wanted.map(([, column]) => column));
   if (names.length === 1 && distinctColumns.size > 1) {
-    throw new HttpError(422, 'wrong_separator', `The header line has a single column; separate columns with "," or ";"`, {
-      separator,
-      header: names,
-    });
+    throw new HttpError(
+      422,
+      'wrong_separator',
+      `The header line has a single column; separate columns with "," or ";"`,
+      {
+        separator,
+        header: names,
+      },
+    );
   }
   const missing = [...distinctColumns].filter((column) => !names.includes(column));
   if (missing.length > 0) {
-    throw new HttpError(422, 'invalid_mapping', `The mapping names columns the file does not have: ${missing.join(', ')}`, {
-      missing,
-      header: names,
-    });
+    throw new HttpError(
+      422,
+      'invalid_mapping',
+      `The mapping names columns the file does not have: ${missing.join(', ')}`,
+      {
+        missing,
+        header: names,
+      },
+    );
   }
   const repeated = [...distinctColumns].filter((column) => names.indexOf(column) !== names.lastIndexOf(column));
   if (repeated.length > 0) {
-    throw new HttpError(422, 'invalid_mapping', `The header repeats columns the mapping uses: ${repeated.join(', ')}`, { repeated, header: names });
+    throw new HttpError(422, 'invalid_mapping', `The header repeats columns the mapping uses: ${repeated.join(', ')}`, {
+      repeated,
+      header: names,
+    });
   }
   return wanted.map(([field, column]) => [field, names.indexOf(column)]);
 }
 
 /** One CSV record as a chunk row; the worker maps, checks and validates it. */
 function toChunkRow(record: CsvRecord): LeadImportChunkRow {
-  return record.problem === undefined ? { line: record.line, cells: record.fields } : { line: record.line, problem: record.problem };
+  return record.problem === undefined
+    ? { line: record.line, cells: record.fields }
+    : { line: record.line, problem: record.problem };
 }
 
 export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req: Request) => Promise<Response> {
@@ -128,12 +180,14 @@ export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req
       const mapping = mappingOf(url);
       checkContentType(req);
       checkDeclaredSize(req, maxBytes);
-      if (!req.body) throw new HttpError(422, 'missing_header', 'The file is empty: a header line naming the columns is required');
+      if (!req.body) {
+        throw new HttpError(422, 'missing_header', 'The file is empty: a header line naming the columns is required');
+      }
 
       const accepted = await readIntoQueue(req.body, claims, fileName, mapping, chunkRows, maxBytes);
       return Response.json(accepted, { status: 202, headers: cors });
     } catch (error) {
-      return toErrorResponse(error instanceof CsvError ? csvErrorToHttp(error, maxBytes) : error, cors);
+      return toErrorResponse(asHttpError(error, maxBytes), cors);
     }
   };
 }

@@ -53,7 +53,7 @@ select is((select count(*)::int from ops.audit_log where row_id = (select id fro
 
 -- pipeline stages and integrations are audited; the credentials are not copied
 update lead.pipeline_stages set probability = 30 where company_id = tests.company_id('empresa-a') and name = 'qualified';
-select is((select after from ops.audit_log where table_name = 'pipeline_stages' and action = 'update'), '{"probability": 30}'::jsonb,
+select is((select after from ops.audit_log where company_id = tests.company_id('empresa-a') and table_name = 'pipeline_stages' and action = 'update'), '{"probability": 30}'::jsonb,
   'pipeline stage changes are audited');
 
 select tests.authenticate_as_service_role();
@@ -62,10 +62,10 @@ values (tests.company_id('empresa-a'), 'dinamize', 'very-secret-ciphertext', now
 update ops.integrations set credentials_ciphertext = 'rotated-secret', credentials_updated_at = now() + interval '1 minute'
 where company_id = tests.company_id('empresa-a');
 select tests.clear_authentication();
-select is((select count(*)::int from ops.audit_log where table_name = 'integrations'), 2, 'integration changes are audited');
-select is((select count(*)::int from ops.audit_log where table_name = 'integrations' and (before::text like '%secret%' or after::text like '%secret%')), 0,
+select is((select count(*)::int from ops.audit_log where company_id = tests.company_id('empresa-a') and table_name = 'integrations'), 2, 'integration changes are audited');
+select is((select count(*)::int from ops.audit_log where company_id = tests.company_id('empresa-a') and table_name = 'integrations' and (before::text like '%secret%' or after::text like '%secret%')), 0,
   'the credentials ciphertext never reaches the audit trail');
-select is((select actor_role from ops.audit_log where table_name = 'integrations' and action = 'insert'), 'service_role',
+select is((select actor_role from ops.audit_log where company_id = tests.company_id('empresa-a') and table_name = 'integrations' and action = 'insert'), 'service_role',
   'server-side changes are recorded with role service_role and no actor');
 
 -- opportunities are audited too
@@ -73,7 +73,7 @@ insert into lead.leads (company_id, email) values (tests.company_id('empresa-a')
 insert into lead.opportunities (company_id, lead_id, title, stage_id)
 select l.company_id, l.id, 'Deal', s.id from lead.leads l join lead.pipeline_stages s on s.company_id = l.company_id and s.name = 'proposal'
 where l.email = 'deal@x.test';
-select is((select count(*)::int from ops.audit_log where table_name = 'opportunities' and action = 'insert'), 1, 'opportunity inserts are audited');
+select is((select count(*)::int from ops.audit_log where company_id = tests.company_id('empresa-a') and table_name = 'opportunities' and action = 'insert'), 1, 'opportunity inserts are audited');
 
 select * from finish();
 rollback;

@@ -30,7 +30,7 @@ select tests.authenticate_as('sara@a.test');
 insert into lead.leads (company_id, name, email, sync_to_crm) values (tests.company_id('empresa-a'), 'Sem CRM', 'no-crm@x.test', true);
 select tests.clear_authentication();
 select is_empty('select * from pg_temp.new_messages()', 'no message while the company has no integration');
-select is_empty('select 1 from lead.lead_sync', 'and no lead_sync row');
+select is_empty(format('select 1 from lead.lead_sync where company_id = %L', tests.company_id('empresa-a')), 'and no lead_sync row');
 
 insert into ops.integrations (company_id, provider, sync_enabled, credentials_ciphertext)
 values (tests.company_id('empresa-a'), 'dinamize', false, 'ciphertext');

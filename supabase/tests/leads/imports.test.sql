@@ -2,7 +2,7 @@
 -- progress; a chunk delivered twice counts once; the import completes when all chunks are applied,
 -- whichever comes first of the totals and the last chunk; users may only cancel.
 begin;
-select plan(17);
+select plan(18);
 
 select tests.create_user('sara@a.test');
 select tests.create_user('vera@a.test');
@@ -18,14 +18,14 @@ select throws_ok(format($$ insert into lead.lead_imports (company_id, file_name,
 select tests.authenticate_as('sara@a.test');
 insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping)
 values (tests.company_id('empresa-a'), 'leads.csv', 2048, '{"columns": {"email": "E-mail", "name": "Nome"}, "sync_to_crm": false}');
-select results_eq($$ select status, created_by, rows_done from lead.lead_imports $$,
+select results_eq($$ select status, created_by, rows_done from lead.lead_imports where file_name = 'leads.csv' $$,
   format($$ values ('queued'::text, %L::uuid, 0) $$, tests.get_user_id('sara@a.test')), 'sales start an import: queued, created_by set');
 select throws_ok($$ update lead.lead_imports set status = 'completed' $$, '42501', null, 'members cannot mark an import completed');
 select throws_ok($$ update lead.lead_imports set rows_done = 10 $$, '42501', null, 'members cannot write progress');
 
 select tests.authenticate_as_service_role();
 select is(
-  lead.apply_import_chunk((select id from lead.lead_imports), 0,
+  lead.apply_import_chunk((select id from lead.lead_imports where file_name = 'leads.csv'), 0,
     '[{"line_number": 2, "email": "ana@x.test", "name": "Ana"},
       {"line_number": 3, "email": "EXISTING@x.test", "name": "Existing Updated", "phone": ""},
       {"line_number": 5, "email": "bia@x.test", "name": "Bia"},
@@ -34,34 +34,36 @@ select is(
   '{"applied": true, "status": "processing", "inserted": 2, "updated": 2, "failed": 1}'::jsonb,
   'a chunk is applied: two new leads, two updates (an existing e-mail, a repeat within the file), one rejected row');
 select is(
-  lead.apply_import_chunk((select id from lead.lead_imports), 0,
+  lead.apply_import_chunk((select id from lead.lead_imports where file_name = 'leads.csv'), 0,
     '[{"line_number": 2, "email": "ana@x.test", "name": "Ana"}]'::jsonb, '[]'::jsonb),
   '{"applied": false, "status": "processing", "duplicate": true}'::jsonb,
   'the same chunk delivered again is not applied');
 select results_eq(
-  $$ select status, rows_done, rows_failed, rows_inserted, rows_updated, chunks_done, started_at is not null from lead.lead_imports $$,
+  $$ select status, rows_done, rows_failed, rows_inserted, rows_updated, chunks_done, started_at is not null from lead.lead_imports where file_name = 'leads.csv' $$,
   $$ values ('processing'::text, 5, 1, 2, 2, 1, true) $$,
   'progress counts the chunk once');
 select results_eq(
-  $$ select name, phone, origin from lead.leads where lower(email) in ('existing@x.test', 'bia@x.test', 'ana@x.test') order by name $$,
+  $$ select name, phone, origin from lead.leads where company_id = tests.company_id('empresa-a') and lower(email) in ('existing@x.test', 'bia@x.test', 'ana@x.test') order by name $$,
   $$ values ('Ana'::text, null::text, 'csv'::text), ('Bia Souza', null, 'csv'), ('Existing Updated', '+55 11 3333-4444', 'manual') $$,
   'rows upsert by e-mail: the last repeat wins, blank cells keep existing data, an existing lead keeps its origin');
-select results_eq($$ select line_number, reason, raw ->> 'E-mail' from lead.lead_import_errors $$,
+select is((select created_by from lead.leads where email = 'ana@x.test' and company_id = tests.company_id('empresa-a')),
+  tests.get_user_id('sara@a.test'), 'imported leads are created by whoever started the import');
+select results_eq($$ select line_number, reason, raw ->> 'E-mail' from lead.lead_import_errors where company_id = tests.company_id('empresa-a') $$,
   $$ values (4, 'email: invalid e-mail address'::text, 'nope'::text) $$, 'the rejected row is kept with its line number, reason and raw cells');
 
 -- totals arrive before the last chunk
-update lead.lead_imports set rows_total = 7, chunks_total = 2;
-select is((select status from lead.lead_imports), 'processing', 'with one chunk of two applied the import is still processing');
+update lead.lead_imports set rows_total = 7, chunks_total = 2 where file_name = 'leads.csv';
+select is((select status from lead.lead_imports where file_name = 'leads.csv'), 'processing', 'with one chunk of two applied the import is still processing');
 select is(
-  lead.apply_import_chunk((select id from lead.lead_imports), 1,
+  lead.apply_import_chunk((select id from lead.lead_imports where file_name = 'leads.csv'), 1,
     '[{"line_number": 7, "email": "caio@x.test", "score": 70, "value": 99.5}]'::jsonb,
     '[{"line_number": 8, "reason": "email: required", "raw": {"E-mail": "", "Nome": "Sem"}}]'::jsonb) ->> 'status',
   'completed', 'the last chunk completes the import');
 select results_eq(
-  $$ select status, rows_total, rows_done, rows_failed, finished_at is not null from lead.lead_imports $$,
+  $$ select status, rows_total, rows_done, rows_failed, finished_at is not null from lead.lead_imports where file_name = 'leads.csv' $$,
   $$ values ('completed'::text, 7, 7, 2, true) $$, 'progress reaches 100 % with the rejected rows counted');
 select is(
-  lead.apply_import_chunk((select id from lead.lead_imports), 2, '[{"line_number": 9, "email": "late@x.test"}]'::jsonb, '[]'::jsonb),
+  lead.apply_import_chunk((select id from lead.lead_imports where file_name = 'leads.csv'), 2, '[{"line_number": 9, "email": "late@x.test"}]'::jsonb, '[]'::jsonb),
   '{"applied": false, "status": "completed"}'::jsonb, 'a finished import takes no more chunks');
 
 -- last chunk before the totals

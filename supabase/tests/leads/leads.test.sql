@@ -1,7 +1,7 @@
 -- lead.leads: unique e-mail per company (case-insensitive), contact hashes kept by trigger, default
 -- stage, role rules (sales write, viewers read, admins delete), and default pipelines for companies.
 begin;
-select plan(22);
+select plan(28);
 
 select tests.create_user('sara@a.test');
 select tests.create_user('vera@a.test');
@@ -85,6 +85,24 @@ select is(count(*)::int, 0, 'viewers change no lead') from changed;
 select tests.authenticate_as('ana@a.test');
 with deleted as (delete from lead.leads where name = 'Maria' returning 1)
 select is(count(*)::int, 1, 'admins delete leads') from deleted;
+
+-- text search (lead.search_leads): trigram-indexed, the caller's company only
+select tests.clear_authentication();
+insert into lead.leads (company_id, name, email) values
+  (tests.company_id('empresa-a'), 'Conceição Aparecida', 'cida@loja.test'),
+  (tests.company_id('empresa-a'), 'Pedro 100% Garantido', 'pedro_g@loja.test'),
+  (tests.company_id('empresa-b'), 'Conceição de B', 'conceicao@b.test');
+select tests.authenticate_as('vera@a.test');
+select results_eq($$ select name from lead.search_leads('CONCEIÇÃO') $$, $$ values ('Conceição Aparecida'::text) $$,
+  'search is case-insensitive on the name and sees only the caller''s company');
+select results_eq($$ select name from lead.search_leads(' @LOJA.test ') order by name $$,
+  $$ values ('Conceição Aparecida'::text), ('Pedro 100% Garantido') $$, 'search matches inside e-mails too');
+select results_eq($$ select name from lead.search_leads('100%') $$, $$ values ('Pedro 100% Garantido'::text) $$,
+  'a % typed by the user is a literal %');
+select is_empty($$ select 1 from lead.search_leads('pedro%g') $$, 'wildcards in the query do not match other text');
+select throws_ok($$ select * from lead.search_leads('  ') $$, '22023', 'type something to search for', 'an empty search is refused');
+select tests.authenticate_as_anon();
+select throws_ok($$ select * from lead.search_leads('con') $$, '42501', null, 'anon cannot search');
 
 select * from finish();
 rollback;

@@ -56,7 +56,7 @@ select is((select count(*)::int from lead.lead_stages where to_stage_name = 'qua
 -- history reads right after a rename
 select tests.clear_authentication();
 update lead.pipeline_stages set name = 'Qualificado' where id = (select id from stage where name = 'qualified');
-select is((select count(*)::int from lead.lead_stages where to_stage_name = 'qualified'), 6, 'history keeps the stage name it had');
+select is((select count(*)::int from lead.lead_stages where company_id = tests.company_id('empresa-a') and to_stage_name = 'qualified'), 6, 'history keeps the stage name it had');
 
 select tests.authenticate_as('sara@a.test');
 select throws_ok($$ insert into lead.lead_stages (company_id, lead_id, to_stage_name) values (gen_random_uuid(), gen_random_uuid(), 'won') $$,

@@ -164,6 +164,24 @@ export async function insertLeadQuietly(
   }
 }
 
+/** Another change of an existing lead, enqueued the way the trigger would, without the kick. */
+export async function changeLeadQuietly(db: pg.Pool, leadId: string, name: string): Promise<string> {
+  const client = await db.connect();
+  try {
+    await client.query('begin');
+    await client.query(`select set_config('rastro.crm_sync_origin', 'test', true)`);
+    await client.query('update lead.leads set name = $2 where id = $1', [leadId, name]);
+    const msgId = await enqueueQuietly(client, leadId);
+    await client.query('commit');
+    return msgId;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 async function enqueueQuietly(client: pg.PoolClient, leadId: string): Promise<string> {
   const { rows } = await client.query<{ msg_id: string }>(
     `with pending as (

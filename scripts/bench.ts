@@ -1,0 +1,336 @@
+// `npm run bench`: figures that tests must never assert, each beside a baseline measured in the same
+// run on the same throw-away stack (these machines are noisy; absolute times alone mean little).
+//   (a) CSV import of 1,000,000 rows through leads-import + lead-import-worker: rows/s and the worker's
+//       peak memory, beside a plain COPY of the same file into an equivalent table;
+//   (b) the console's lead list request (filter + sort + page + exact count) on 100,000 leads, beside
+//       the same request without the count and a trivial PostgREST request.
+// Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300).
+// Loopback only; every loop is bounded.
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { binDir, repoRoot } from '../packages/local-stack/src/config.ts';
+import { freePorts } from '../packages/local-stack/src/ports.ts';
+import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
+import { leadImportMaxBytes } from '../packages/contracts/src/lead-imports.ts';
+import { seedDemo } from './seed-demo.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'list-leads': { type: 'string', default: '100000' },
+    samples: { type: 'string', default: '300' },
+  },
+});
+const importRows = Number(args.rows);
+const listLeads = Number(args['list-leads']);
+const samples = Number(args.samples);
+const log = (m: string) => console.error(`[bench] ${m}`);
+const results: Array<[string, string]> = [];
+const report = (label: string, value: string) => {
+  results.push([label, value]);
+  log(`${label}: ${value}`);
+};
+
+// ---- helpers ----------------------------------------------------------------------------------------
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const perSecond = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} rows/s`;
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** A /proc/<pid>/status field in kB (VmRSS, VmHWM). */
+function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : 0;
+}
+
+/** The functions host of this stack: the deno process whose environment names our functions port. */
+function functionsHostPid(port: number): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environ.includes(`RASTRO_FUNCTIONS_PORT=${port}`) && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('functions-host.ts')) return Number(entry);
+    } catch {
+      // processes come and go while we look
+    }
+  }
+  throw new Error(`functions host on port ${port} not found`);
+}
+
+/** Samples a process's RSS every 50 ms until stopped; returns the highest value seen (kB). */
+function watchRss(pid: number): () => number {
+  let peak = procStatusKb(pid, 'VmRSS');
+  const timer = setInterval(() => (peak = Math.max(peak, procStatusKb(pid, 'VmRSS'))), 50);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, procStatusKb(pid, 'VmRSS'));
+  };
+}
+
+async function signIn(env: StackEnv, email: string, password: string): Promise<string> {
+  const res = await fetch(`${env.API_URL}/auth/v1/token?grant_type=password`, {
+    method: 'POST',
+    headers: { apikey: env.ANON_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+// ---- (a) CSV import ---------------------------------------------------------------------------------
+
+/** Writes the benchmark file: email,name,phone; every 1,000th row has an invalid e-mail. */
+async function writeCsv(file: string, rows: number): Promise<number> {
+  const out = createWriteStream(file);
+  const write = (text: string) => new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once('drain', resolve)));
+  await write('email,name,phone\n');
+  for (let start = 0; start < rows; start += 10_000) {
+    let text = '';
+    for (let i = start; i < Math.min(rows, start + 10_000); i++) {
+      const email = i % 1000 === 999 ? `bad${i}-at-bench.test` : `b${i}@bench.test`;
+      text += `${email},Lead ${i},+55119${String(i).padStart(8, '0')}\n`;
+    }
+    await write(text);
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return statSync(file).size;
+}
+
+/** POSTs the file to leads-import through the gateway, streamed from disk with its Content-Length. */
+function uploadFile(env: StackEnv, token: string, file: string, size: number): Promise<{ status: number; body: string }> {
+  const url = new URL(`${env.API_URL}/functions/v1/leads-import`);
+  url.searchParams.set('file_name', 'bench.csv');
+  url.searchParams.set('mapping', JSON.stringify({ columns: { email: 'email', name: 'name', phone: 'phone' } }));
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, apikey: env.ANON_KEY, 'content-type': 'text/csv', 'content-length': size },
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
+/**
+ * The worker in a Deno process of its own, so its memory is its own: runs the lead-import-worker
+ * handler once with a long budget (it drains until the queue is empty) and prints its counts. Its peak
+ * RSS is read from outside (/proc/<pid>/status VmHWM, a high-water mark, polled while it runs).
+ */
+const workerProcessSource = (handlerUrl: string) => `
+import { createLeadImportWorker } from '${handlerUrl}';
+const worker = createLeadImportWorker({ budgetMs: 60 * 60 * 1000 });
+const res = await worker(new Request('http://bench.local/lead-import-worker', {
+  method: 'POST', headers: { authorization: 'Bearer ' + Deno.env.get('SUPABASE_SERVICE_ROLE_KEY') },
+}));
+console.log(JSON.stringify({ status: res.status, counts: await res.json() }));
+Deno.exit(0);
+`;
+
+function runWorkerProcess(script: string, functionEnv: Record<string, string>): Promise<{ status: number; counts: unknown; vmhwm_kb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(binDir, 'deno'), ['run', '--config', join(repoRoot, 'deno.json'), '--allow-net', '--allow-env', '--allow-read', '--allow-sys', script], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...functionEnv },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    let vmhwmKb = 0;
+    const sampler = setInterval(() => {
+      try {
+        vmhwmKb = Math.max(vmhwmKb, procStatusKb(child.pid!, 'VmHWM'));
+      } catch {
+        // exited between two samples
+      }
+    }, 50);
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`worker process exited ${code}: ${out}`));
+      resolve({ ...JSON.parse(last), vmhwm_kb: vmhwmKb });
+    });
+  });
+}
+
+async function benchImport(stack: RunningStack, db: pg.Client, workDir: string, hostPid: number): Promise<void> {
+  const file = join(workDir, 'bench.csv');
+  const size = await writeCsv(file, importRows);
+  if (size > leadImportMaxBytes) throw new Error(`the benchmark file is ${size} bytes, over the ${leadImportMaxBytes} limit`);
+  log(`wrote ${importRows.toLocaleString('en-US')} rows, ${(size / 1e6).toFixed(1)} MB`);
+
+  // Only the measured worker process may drain the queue: no pg_cron run, and the upload's kick
+  // (pg_net → functions host) goes to a closed port.
+  await db.query(`select cron.unschedule(jobid) from cron.job where jobname = 'lead-import-worker'`);
+  await db.query(`select vault.update_secret(id, 'http://127.0.0.1:9') from vault.secrets where name = 'project_url'`);
+
+  const token = await signIn(stack.env, 'admin@demo.rastro.local', 'demo-admin-pass');
+  const idleHostKb = procStatusKb(hostPid, 'VmRSS');
+  const stopWatching = watchRss(hostPid);
+  const uploadStarted = Date.now();
+  const uploaded = await uploadFile(stack.env, token, file, size);
+  const uploadMs = Date.now() - uploadStarted;
+  const hostPeakKb = stopWatching();
+  if (uploaded.status !== 202) throw new Error(`upload answered ${uploaded.status}: ${uploaded.body}`);
+  const { import_id: importId, chunks_total: chunks } = JSON.parse(uploaded.body) as { import_id: string; chunks_total: number };
+  log(`uploaded in ${seconds(uploadMs)}: ${chunks} chunks queued; draining…`);
+
+  const script = join(workDir, 'worker-process.ts');
+  writeFileSync(script, workerProcessSource(`file://${join(repoRoot, 'supabase', 'functions', 'lead-import-worker', 'handler.ts')}`));
+  const progress = setInterval(async () => {
+    const { rows } = await db.query('select rows_done, rows_total from lead.lead_imports where id = $1', [importId]).catch(() => ({ rows: [] }));
+    if (rows[0]) log(`  ${rows[0].rows_done.toLocaleString('en-US')} / ${rows[0].rows_total.toLocaleString('en-US')} rows applied`);
+  }, 10_000);
+  const workerStarted = Date.now();
+  const worker = await runWorkerProcess(script, stack.functionEnv).finally(() => clearInterval(progress));
+  const workerMs = Date.now() - workerStarted;
+
+  const { rows: [done] } = await db.query(
+    `select status, rows_total, rows_done, rows_failed, rows_inserted,
+            (select count(*) from lead.lead_import_errors where import_id = $1)::int as errors
+     from lead.lead_imports where id = $1`,
+    [importId],
+  );
+  if (done.status !== 'completed' || done.rows_done !== importRows) {
+    throw new Error(`import did not complete: ${JSON.stringify(done)}; worker said ${JSON.stringify(worker)}`);
+  }
+  log(`import completed: ${done.rows_inserted} leads inserted, ${done.errors} rows rejected; worker ${JSON.stringify(worker.counts)}`);
+
+  // Baseline: the same file, plain COPY (psql \copy, client-side like the upload) into a table with the
+  // same three columns, in the same database.
+  const url = new URL(stack.env.DB_URL);
+  const copyStarted = Date.now();
+  const copy = spawnSync('psql', [
+    '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+    '-c', 'create table public.bench_copy (email text, name text, phone text)',
+    '-c', `\\copy public.bench_copy from '${file}' with (format csv, header true)`,
+  ], { env: { ...process.env, PGHOST: url.hostname, PGPORT: url.port, PGUSER: url.username, PGPASSWORD: decodeURIComponent(url.password), PGDATABASE: url.pathname.slice(1) }, encoding: 'utf8' });
+  const copyMs = Date.now() - copyStarted;
+  if (copy.status !== 0) throw new Error(`COPY failed: ${copy.stderr}`);
+  const { rows: [copied] } = await db.query('select count(*)::int as n from public.bench_copy');
+
+  // Second baseline: what the database itself needs for the same upsert — one set-based statement from
+  // the copied rows straight into lead.leads (same triggers and indexes), for a fresh company, on a
+  // slice of up to 100,000 valid rows.
+  const { rows: [baselineCompany] } = await db.query(`insert into core.companies (name, slug) values ('Bench Baseline', 'bench-baseline') returning id`);
+  const upsertStarted = Date.now();
+  const upserted = await db.query(
+    `insert into lead.leads as l (company_id, email, name, phone, origin)
+     select $1, c.email, c.name, c.phone, 'csv' from (select * from public.bench_copy limit 100000) c
+     where c.email ~ '^[^@[:space:]]+@[^@[:space:]]+$'
+     on conflict (company_id, lower(email)) do update set name = coalesce(excluded.name, l.name), phone = coalesce(excluded.phone, l.phone)`,
+    [baselineCompany.id],
+  );
+  const upsertMs = Date.now() - upsertStarted;
+  await db.query('drop table public.bench_copy');
+
+  const totalMs = uploadMs + workerMs;
+  report(`CSV import, ${importRows.toLocaleString('en-US')} rows (${(size / 1e6).toFixed(1)} MB), ${chunks} chunks`, '');
+  report('  upload: stream, parse, queue (leads-import)', `${seconds(uploadMs)}  ${perSecond(importRows, uploadMs)}`);
+  report('  apply: validate + upsert (lead-import-worker)', `${seconds(workerMs)}  ${perSecond(importRows, workerMs)}`);
+  report('  end to end', `${seconds(totalMs)}  ${perSecond(importRows, totalMs)}`);
+  report('  worker process peak RSS (VmHWM)', mb(worker.vmhwm_kb));
+  report('  functions host RSS during upload: idle → peak', `${mb(idleHostKb)} → ${mb(hostPeakKb)}`);
+  report(`  baseline: psql \\copy of the same file (${copied.n.toLocaleString('en-US')} rows)`, `${seconds(copyMs)}  ${perSecond(copied.n, copyMs)}`);
+  report('  ratio end to end / COPY', `${(totalMs / copyMs).toFixed(1)}×`);
+  report(`  baseline: one INSERT … ON CONFLICT into lead.leads (${upserted.rowCount?.toLocaleString('en-US')} rows, same triggers)`, `${seconds(upsertMs)}  ${perSecond(upserted.rowCount ?? 0, upsertMs)}`);
+  report('  ratio worker rate / single-statement upsert rate', `${((importRows / workerMs) / ((upserted.rowCount ?? 0) / upsertMs)).toFixed(2)}×`);
+}
+
+// ---- (b) lead list ----------------------------------------------------------------------------------
+
+async function benchLeadList(stack: RunningStack, db: pg.Client): Promise<void> {
+  const env = stack.env;
+  // A company of its own with exactly listLeads leads (the import above filled another one).
+  await db.query(
+    `insert into lead.leads (company_id, name, email, phone, origin, status, created_at)
+     select c.id, 'Lista ' || g, 'lista' || g || '@bench.test', null,
+            (array['manual', 'csv', 'form', 'whatsapp', 'email'])[1 + g % 5],
+            (array['new', 'contacted', 'qualified', 'lost', 'new'])[1 + g % 5],
+            now() - make_interval(mins => g)
+     from core.companies c, generate_series(1, $1::int) g
+     where c.slug = 'outra-empresa'`,
+    [listLeads],
+  );
+  await db.query('vacuum analyze lead.leads');
+  const { rows: [counts] } = await db.query(
+    `select count(*)::int as total, count(*) filter (where status = 'new')::int as new
+     from lead.leads l join core.companies c on c.id = l.company_id where c.slug = 'outra-empresa'`,
+  );
+  const token = await signIn(env, 'admin@outra.rastro.local', 'outra-admin-pass');
+  const base = { apikey: env.ANON_KEY, authorization: `Bearer ${token}` };
+  const list = `${env.API_URL}/rest/v1/leads?select=id,name,email,phone,status,origin,stage_id,owner_id,created_at&status=eq.new&order=created_at.desc&limit=50`;
+  const variants = [
+    { name: 'list, status=eq.new, newest 50, Prefer: count=exact', url: list, headers: { ...base, 'accept-profile': 'lead', prefer: 'count=exact' }, expectCount: counts.new },
+    { name: 'baseline: same list without the count', url: list, headers: { ...base, 'accept-profile': 'lead' } },
+    { name: 'baseline: trivial request (one company row)', url: `${env.API_URL}/rest/v1/companies?select=id&limit=1`, headers: { ...base, 'accept-profile': 'core' } },
+  ];
+  const timings: number[][] = variants.map(() => []);
+  const warmup = 20;
+  for (let i = 0; i < warmup + samples; i++) {
+    for (const [index, variant] of variants.entries()) {
+      const started = performance.now();
+      const res = await fetch(variant.url, { headers: variant.headers });
+      const rows = (await res.json()) as unknown[];
+      const elapsed = performance.now() - started;
+      if (res.status !== 200 && res.status !== 206) throw new Error(`${variant.name}: ${res.status}`);
+      if (i === 0 && variant.expectCount !== undefined) {
+        const total = Number(res.headers.get('content-range')?.split('/')[1]);
+        if (total !== variant.expectCount || rows.length !== 50) throw new Error(`${variant.name}: count ${total}, ${rows.length} rows`);
+      }
+      if (i >= warmup) timings[index].push(elapsed);
+    }
+  }
+  report(`Lead list through PostgREST as a member, ${counts.total.toLocaleString('en-US')} leads in the company (${counts.new.toLocaleString('en-US')} new), ${samples} samples each`, '');
+  const p95s: number[] = [];
+  for (const [index, variant] of variants.entries()) {
+    const sorted = timings[index].sort((a, b) => a - b);
+    p95s.push(percentile(sorted, 95));
+    report(`  ${variant.name}`, `p50 ${percentile(sorted, 50).toFixed(1)} ms  p95 ${percentile(sorted, 95).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms`);
+  }
+  report('  ratio p95 with count / without count / trivial', `${(p95s[0] / p95s[1]).toFixed(2)}× / ${(p95s[0] / p95s[2]).toFixed(2)}×`);
+}
+
+// ---- main -------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'rastro-bench-'));
+  chmodSync(stateDir, 0o755);
+  const workDir = mkdtempSync(join(tmpdir(), 'rastro-bench-files-'));
+  let stack: RunningStack | null = null;
+  let db: pg.Client | null = null;
+  try {
+    const ports = await freePorts();
+    stack = await startStack({ stateDir, ports, withConsole: false, durable: true, log });
+    await seedDemo(stack.env, log);
+    db = new pg.Client({ connectionString: stack.env.DB_URL });
+    await db.connect();
+    const cpus = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 0;
+    log(`stack up (${cpus} CPUs); running benchmarks`);
+    await benchImport(stack, db, workDir, functionsHostPid(ports.functions));
+    await benchLeadList(stack, db);
+  } finally {
+    await db?.end();
+    await stack?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  const width = Math.max(...results.map(([label]) => label.length));
+  console.log(['', ...results.map(([label, value]) => (value ? `${label.padEnd(width)}  ${value}` : label))].join('\n'));
+}
+
+await main();
