@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-	containsPattern,
 	createdBounds,
 	DEFAULT_SORT,
 	hasActiveFilters,
@@ -107,16 +106,6 @@ describe('sorting by a column header', () => {
 });
 
 describe('PostgREST operands', () => {
-	it('quotes the search text so reserved characters stay literal', () => {
-		expect(containsPattern('silva, ana (sp)')).toBe('"*silva, ana (sp)*"');
-	});
-
-	it('escapes quotes and backslashes for PostgREST and LIKE wildcards for Postgres', () => {
-		expect(containsPattern('50%_off')).toBe('"*50\\\\%\\\\_off*"');
-		expect(containsPattern('say "hi"')).toBe('"*say \\"hi\\"*"');
-		expect(containsPattern('a\\b')).toBe('"*a\\\\\\\\b*"');
-	});
-
 	it('turns a day range into half-open UTC bounds', () => {
 		expect(createdBounds({ createdFrom: '2026-11-01', createdTo: '2026-11-30' })).toEqual({
 			gte: '2026-11-01T00:00:00.000Z',

@@ -126,17 +126,6 @@ export function nextSort(current: LeadSort, column: LeadSortColumn): LeadSort {
 	return { column, descending: newestFirst };
 }
 
-/**
- * A PostgREST `ilike` operand matching `text` anywhere: double-quoted so commas, dots, colons and
- * parentheses stay literal inside `or=(…)`, with `\` and `"` escaped for PostgREST and `%`/`_`
- * escaped for LIKE. (PostgREST turns `*` into `%`; a `*` typed by someone stays a wildcard.)
- */
-export function containsPattern(text: string): string {
-	const literal = text.replace(/[\\%_]/g, (c) => `\\${c}`);
-	const quoted = literal.replace(/[\\"]/g, (c) => `\\${c}`);
-	return `"*${quoted}*"`;
-}
-
 /** created_at bounds for the day range: from the first day's midnight to the midnight after the last (UTC). */
 export function createdBounds(filters: Pick<LeadFilters, 'createdFrom' | 'createdTo'>): { gte?: string; lt?: string } {
 	const bounds: { gte?: string; lt?: string } = {};

@@ -30,6 +30,7 @@ export type LeadListRow = Pick<
 	| 'value'
 	| 'score'
 	| 'created_at'
+	| 'updated_at'
 	| 'converted_at'
 >;
 

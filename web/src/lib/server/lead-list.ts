@@ -1,26 +1,28 @@
 // The leads list query: filters, sort and one page, with the exact count PostgREST computes in the same
 // request (Prefer: count=exact). Every condition lands on an index of lead.leads (see its migration):
-// company_id first (RLS adds it), then status / stage / origin / owner / created_at, and the trigram
-// index for the text search.
+// company_id first (RLS adds it), then status / stage / origin / owner / created_at. A text search
+// goes through lead.search_leads, whose trigram index RLS would otherwise keep unused (see
+// 20261122001800_create_lead_search.sql); the same filters, order and range then apply to its rows.
 import type { Database } from '@rastro/contracts';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { LeadListRow } from '../leads/types.ts';
-import { containsPattern, createdBounds, pageRange, UNASSIGNED, type LeadFilters } from '../leads/filters.ts';
+import { createdBounds, pageRange, UNASSIGNED, type LeadFilters } from '../leads/filters.ts';
 
 export const LEAD_LIST_COLUMNS =
-	'id, name, email, phone, company_name, status, origin, stage_id, owner_id, value, score, created_at, converted_at';
+	'id, name, email, phone, company_name, status, origin, stage_id, owner_id, value, score, created_at, updated_at, converted_at';
 
 export type LeadPage =
 	| { kind: 'page'; rows: LeadListRow[]; total: number }
 	/** The page asked for lies past the last one (e.g. after filtering); `total` says how many there are. */
 	| { kind: 'past-end'; total: number };
 
+// PostgREST 12 filters and orders an RPC's rows only on selected columns, so the list selects every
+// column it filters or sorts on (LEAD_LIST_COLUMNS does).
 function filtered(supabase: SupabaseClient<Database>, filters: LeadFilters, columns: string, head = false) {
-	let query = supabase.schema('lead').from('leads').select(columns, { count: 'exact', head });
-	if (filters.q) {
-		const pattern = containsPattern(filters.q);
-		query = query.or(`name.ilike.${pattern},email.ilike.${pattern}`);
-	}
+	const leads = supabase.schema('lead');
+	let query = filters.q
+		? leads.rpc('search_leads', { query: filters.q }, { count: 'exact', head, get: true }).select(columns)
+		: leads.from('leads').select(columns, { count: 'exact', head });
 	if (filters.statuses.length === 1) query = query.eq('status', filters.statuses[0]!);
 	else if (filters.statuses.length > 1) query = query.in('status', filters.statuses);
 	if (filters.stageId) query = query.eq('stage_id', filters.stageId);
