@@ -123,11 +123,11 @@ describe.skipIf(!CONSOLE_URL)('console shell', () => {
 			}
 			await screenshot(page, 'signed-in');
 
-			await nav.getByRole('link', { name: 'Leads' }).click();
-			await waitForPath(page, '/leads');
-			expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Leads');
+			await nav.getByRole('link', { name: 'Web tracking' }).click();
+			await waitForPath(page, '/web-tracking');
+			expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Web tracking');
 			await page.getByRole('heading', { name: 'Nothing here yet' }).waitFor();
-			expect(await nav.getByRole('link', { name: 'Leads' }).getAttribute('aria-current')).toBe('page');
+			expect(await nav.getByRole('link', { name: 'Web tracking' }).getAttribute('aria-current')).toBe('page');
 			await screenshot(page, 'module-empty-state');
 		},
 		TEST_TIMEOUT
