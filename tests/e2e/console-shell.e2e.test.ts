@@ -1,10 +1,10 @@
 // End-to-end: the console shell in headless Chromium against a served build (CONSOLE_URL) wired to the
 // local stack with the demo data set. Screenshots land in test-results/.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -17,10 +17,6 @@ const OUTRA = 'Outra Empresa';
 
 const STEP_TIMEOUT = 15_000;
 const TEST_TIMEOUT = 90_000;
-
-function chromiumPath(): string {
-	return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-}
 
 async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
 	await page.goto(`${CONSOLE_URL}/login`);
@@ -59,19 +55,7 @@ describe.skipIf(!CONSOLE_URL)('console shell', () => {
 
 	beforeAll(async () => {
 		mkdirSync(SCREENSHOTS, { recursive: true });
-		browser = await chromium.launch({
-			executablePath: chromiumPath(),
-			timeout: 30_000,
-			args: [
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-quic',
-				'--no-first-run',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync'
-			]
-		});
+		browser = await launchChromium();
 	}, 45_000);
 
 	afterAll(async () => {

@@ -1,10 +1,10 @@
 // End-to-end: the leads console in headless Chromium against a served build (CONSOLE_URL) wired to the
 // local stack with the demo data set. Every run uses its own e-mails, so the suite can run again against
 // the same stack. Screenshots land in test-results/.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -19,10 +19,6 @@ const STEP_TIMEOUT = 15_000;
 const TEST_TIMEOUT = 120_000;
 /** Unique per run: every e-mail this suite creates carries it. */
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
-
-function chromiumPath(): string {
-	return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-}
 
 /** Opens a console page and waits until it is hydrated (its scripts loaded, nothing in flight). */
 async function open(page: Page, path: string): Promise<void> {
@@ -66,19 +62,7 @@ describe.skipIf(!CONSOLE_URL)('leads console', () => {
 
 	beforeAll(async () => {
 		mkdirSync(RESULTS, { recursive: true });
-		browser = await chromium.launch({
-			executablePath: chromiumPath(),
-			timeout: 30_000,
-			args: [
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-quic',
-				'--no-first-run',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync'
-			]
-		});
+		browser = await launchChromium();
 	}, 45_000);
 
 	afterAll(async () => {

@@ -24,3 +24,6 @@ export const MyCompanySchema = z.object({
   is_default: z.boolean(),
 });
 export type MyCompany = z.infer<typeof MyCompanySchema>;
+
+/** The database role edge-function workers act as (never a browser credential; named for display logic). */
+export const workerDatabaseRole = 'service_role';

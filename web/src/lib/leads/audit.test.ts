@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { workerDatabaseRole } from '@rastro/contracts/tenancy.ts';
 import { describeAuditEntry, type AuditNames } from './audit.ts';
 
 const names: AuditNames = {
@@ -68,7 +69,7 @@ describe('the activity list of a lead', () => {
 
 	it('says who acted when no member did', () => {
 		const base = { ...entry, action: 'update', before: { name: 'a' }, after: { name: 'b' } };
-		expect(describeAuditEntry({ ...base, actor: null, actor_role: 'service_role' }, names).actor).toBe('Rastro (automatic)');
+		expect(describeAuditEntry({ ...base, actor: null, actor_role: workerDatabaseRole }, names).actor).toBe('Rastro (automatic)');
 		expect(describeAuditEntry({ ...base, actor: 'u9' }, names).actor).toBe('A former member');
 	});
 });

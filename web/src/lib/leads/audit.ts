@@ -1,6 +1,7 @@
 // Turns ops.audit_log entries into what the lead page's activity list shows: who did what, and for
 // changes, each changed field with its value before and after, in words rather than ids.
 import type { Json } from '@rastro/contracts';
+import { workerDatabaseRole } from '@rastro/contracts/tenancy.ts';
 import { formatDateTime, formatMoney } from '../format.ts';
 import { fieldLabel, label, ORIGIN_LABELS, stageLabel, STATUS_LABELS } from './labels.ts';
 
@@ -79,7 +80,7 @@ function subject(table: string): string {
 export function actorName(entry: Pick<AuditEntryLike, 'actor' | 'actor_role'>, names: AuditNames): string {
 	if (entry.actor) return names.memberEmail(entry.actor) ?? 'A former member';
 	// No user: a worker (import, Dinamize sync) or an operator working directly in the database.
-	return entry.actor_role === 'service_role' ? 'Rastro (automatic)' : 'System';
+	return entry.actor_role === workerDatabaseRole ? 'Rastro (automatic)' : 'System';
 }
 
 export function describeAuditEntry(entry: AuditEntryLike, names: AuditNames): AuditLine {
