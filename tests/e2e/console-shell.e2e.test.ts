@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './browser.ts';
+import { launchChromium, openContext } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -63,10 +63,7 @@ describe.skipIf(!CONSOLE_URL)('console shell', () => {
 	});
 
 	beforeEach(async () => {
-		context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-		context.setDefaultTimeout(STEP_TIMEOUT);
-		context.setDefaultNavigationTimeout(30_000);
-		page = await context.newPage();
+		({ context, page } = await openContext(browser, STEP_TIMEOUT));
 	});
 
 	afterEach(async () => {

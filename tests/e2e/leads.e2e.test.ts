@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './browser.ts';
+import { launchChromium, openContext } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -70,10 +70,7 @@ describe.skipIf(!CONSOLE_URL)('leads console', () => {
 	});
 
 	beforeEach(async () => {
-		context = await browser.newContext({ viewport: { width: 1360, height: 860 }, acceptDownloads: true });
-		context.setDefaultTimeout(STEP_TIMEOUT);
-		context.setDefaultNavigationTimeout(30_000);
-		page = await context.newPage();
+		({ context, page } = await openContext(browser, STEP_TIMEOUT, { acceptDownloads: true }));
 	});
 
 	afterEach(async () => {
