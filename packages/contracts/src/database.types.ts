@@ -69,6 +69,15 @@ isOneToOne: false
 "has_company_role":
 { Args: { "roles": (string)[] }; Returns: boolean
                            },
+"is_company_admin":
+{ Args: Record<PropertyKey, never>; Returns: boolean
+                           },
+"is_company_editor":
+{ Args: Record<PropertyKey, never>; Returns: boolean
+                           },
+"is_company_manager":
+{ Args: Record<PropertyKey, never>; Returns: boolean
+                           },
 "member_directory":
 { Args: Record<PropertyKey, never>; Returns: {
               "email": string,"role": string,"user_id": string
@@ -515,6 +524,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"dead_letters": {
+                  Row: {
+                    "company_id": string | null,"dead_at": string,"enqueued_at": string | null,"id": number,"last_error": string,"message": NonNullable<Json>,"msg_id": number,"queue_name": string,"read_ct": number,"worker": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id"?: string | null,"dead_at"?: string,"enqueued_at"?: string | null,"id"?: never,"last_error": string,"message": NonNullable<Json>,"msg_id": number,"queue_name": string,"read_ct": number,"worker": string
+                  }
+                  Update: {
+                    "company_id"?: string | null,"dead_at"?: string,"enqueued_at"?: string | null,"id"?: never,"last_error"?: string,"message"?: NonNullable<Json>,"msg_id"?: number,"queue_name"?: string,"read_ct"?: number,"worker"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"integrations": {
                   Row: {
                     "company_id": string,"created_at": string,"credentials_ciphertext": string | null,"credentials_updated_at": string | null,"display_name": string | null,"has_credentials": boolean | null,"id": string,"provider": string,"settings": NonNullable<Json>,"status": string,"status_message": string | null,"sync_enabled": boolean,"updated_at": string
@@ -591,6 +614,9 @@ isOneToOne: false
           Functions: {
             "attach_audit":
 { Args: { "secret_columns"?: (string)[],"target": unknown }; Returns: undefined
+                           },
+"dead_letter":
+{ Args: { "last_error": string,"msg_id": number,"queue_name": string,"worker": string }; Returns: boolean
                            },
 "invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number

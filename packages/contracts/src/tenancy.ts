@@ -4,8 +4,16 @@ export const companyRoles = ['owner', 'backoffice_admin', 'marketing_admin', 'sa
 export const CompanyRoleSchema = z.enum(companyRoles);
 export type CompanyRole = z.infer<typeof CompanyRoleSchema>;
 
-/** Roles allowed to run admin-only commands (pixels, connections, ad accounts, remarketing). */
-export const adminRoles: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin'];
+// The role sets, named once. SQL has the same three as core.is_company_manager(), core.is_company_admin()
+// and core.is_company_editor() (migration 20261201000100); policies and RPCs call those, web and
+// functions import these. viewer is in none: it only reads.
+
+/** Company name and memberships. */
+export const managerRoles: readonly CompanyRole[] = ['owner', 'backoffice_admin'];
+/** Set-up and admin-only commands: stages, integrations, pixels, connections, ad accounts, remarketing, ops views. */
+export const adminRoles: readonly CompanyRole[] = [...managerRoles, 'marketing_admin'];
+/** Writing leads, opportunities and imports. */
+export const editorRoles: readonly CompanyRole[] = [...adminRoles, 'sales'];
 
 /** The tenant claims `public.custom_access_token_hook` adds to every access token. */
 export const TenantClaimsSchema = z.object({
