@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [command, ...args] = process.argv.slice(2);
-const scripts = { start: 'start.ts', test: 'test.ts', bench: 'bench.ts' };
+const scripts = { start: 'start.ts', test: 'test.ts', bench: 'bench.ts', parity: 'parity.ts' };
 if (!scripts[command]) {
   console.error(`usage: node scripts/bootstrap.mjs ${Object.keys(scripts).join('|')} [args]`);
   process.exit(2);

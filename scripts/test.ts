@@ -61,8 +61,14 @@ async function pgTap(env: StackEnv): Promise<{ passed: number; failed: number }>
   const failedRun = [...output.matchAll(/\(Wstat: \d+.*?Tests: \d+ Failed: (\d+)\)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   const neverRan = [...output.matchAll(/You planned (\d+) tests? but ran (\d+)/g)].reduce((sum, m) => sum + Math.max(1, Number(m[1]) - Number(m[2])), 0);
   const noTests = [...output.matchAll(/No subtests run/g)].length;
-  const failed = failedRun + neverRan + noTests;
-  return { passed: Math.max(0, total - failedRun), failed: failed === 0 && code !== 0 ? 1 : failed };
+  // The helpers live inside each file's transaction (supabase/tests/_helpers/install.psql): none may remain.
+  const after = new pg.Client({ connectionString: env.DB_URL });
+  await after.connect();
+  const { rows: [leftover] } = await after.query<{ left_behind: boolean }>(`select exists (select 1 from pg_namespace where nspname = 'tests') as left_behind`);
+  await after.end();
+  if (leftover.left_behind) log('pgTAP left a `tests` schema in the database: a test file committed its helpers');
+  const failed = failedRun + neverRan + noTests + (leftover.left_behind ? 1 : 0);
+  return { passed: Math.max(0, total - failedRun) + (leftover.left_behind ? 0 : 1), failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
 async function dbLint(env: StackEnv): Promise<{ passed: number; failed: number }> {

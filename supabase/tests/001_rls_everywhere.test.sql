@@ -1,5 +1,6 @@
 -- Guards every future migration: no table in an application schema may exist without RLS.
 begin;
+\ir _helpers/install.psql
 select plan(6);
 select tests.rls_enabled('core');
 select tests.rls_enabled('core_marketing');

@@ -28,9 +28,9 @@ async function stop(stateDir: string): Promise<boolean> {
   return true;
 }
 
-export async function runForeground(opts: { stateDir: string; reset: boolean; withConsole: boolean; onReady?: (env: ReturnType<typeof stackEnv>) => Promise<void> }): Promise<void> {
+export async function runForeground(opts: { stateDir: string; reset: boolean; withConsole: boolean; standIns?: boolean; onReady?: (env: ReturnType<typeof stackEnv>) => Promise<void> }): Promise<void> {
   if (readState(opts.stateDir)) throw new Error(`a stack is already running from ${opts.stateDir} (npm run stack -- stop)`);
-  const stack = await startStack({ stateDir: opts.stateDir, ports: defaultPorts, withConsole: opts.withConsole, log, resetDatabase: opts.reset });
+  const stack = await startStack({ stateDir: opts.stateDir, ports: defaultPorts, withConsole: opts.withConsole, log, resetDatabase: opts.reset, standIns: opts.standIns });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string' },
       reset: { type: 'boolean', default: false },
       'no-console': { type: 'boolean', default: false },
+      'stand-ins': { type: 'boolean' },
     },
   });
   const command = positionals[0] ?? 'status';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
         stateDir,
         reset: values.reset ?? false,
         withConsole: !values['no-console'],
+        standIns: values['stand-ins'],
         onReady: async (env) => console.log(formatEnv(env)),
       });
       return;

@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binDir = join(repoRoot, 'node_modules', '.bin');
-export const pgBinDir = '/usr/lib/postgresql/15/bin';
+/**
+ * The PostgreSQL 15 the stack runs: Debian's, or another installation of the same major version given
+ * by RASTRO_PG_BIN_DIR (scripts/parity.ts points it at a private copy with the real extensions).
+ */
+export const pgBinDir = process.env.RASTRO_PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 
 export type Ports = {
   api: number; // gateway: /rest/v1, /auth/v1, /functions/v1
@@ -25,6 +29,8 @@ export type StackOptions = {
   log: (message: string) => void;
   /** Extra function folders served beside supabase/functions (test fixtures only). */
   extraFunctionDirs?: string[];
+  /** Use the stand-ins for Vault, pgmq and pg_net even where the real extensions are installed (default: RASTRO_STAND_INS=1). */
+  standIns?: boolean;
 };
 
 export const defaultStateDir = join(repoRoot, '.rastro', 'stack');

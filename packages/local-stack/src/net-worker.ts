@@ -2,8 +2,9 @@
 // pg_net's worker takes a batch from net.http_request_queue (deleting the rows as it takes them, so
 // delivery is at most once), runs the requests concurrently with a per-request timeout, writes one
 // net._http_response row per request and expires responses older than pg_net.ttl (6 hours).
-// This does the same from Node: it wakes on NOTIFY rastro_net_request (sent on commit by the queue
-// trigger) and also polls, so a lost notification only delays a request by one poll interval.
+// This does the same from Node: it wakes on NOTIFY rastro_net_request (sent, delivered on commit, by the
+// net.wake() that every net.http_* calls) and also polls, so a lost notification only delays a request
+// by one poll interval. With the real pg_net extension installed the stack does not start it.
 import pg from 'pg';
 
 export type NetWorkerOptions = {
@@ -12,6 +13,8 @@ export type NetWorkerOptions = {
   pollMs?: number;
   /** Requests taken per claim, and therefore the most that run at once. Default 32 (pg_net's batch_size is 200). */
   batchSize?: number;
+  /** application_name of its connections, so pg_stat_activity shows who serves the queue. Default `rastro-net-worker`. */
+  applicationName?: string;
   log?: (msg: string) => void;
 };
 
@@ -66,7 +69,8 @@ export async function startNetWorker(opts: NetWorkerOptions): Promise<NetWorker>
   const pollMs = opts.pollMs ?? 1000;
   const batchSize = opts.batchSize ?? 32;
   const log = opts.log ?? ((msg: string) => console.error(`[net-worker] ${msg}`));
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2 });
+  const connection = { connectionString: opts.databaseUrl, application_name: opts.applicationName ?? 'rastro-net-worker' };
+  const pool = new pg.Pool({ ...connection, max: 2 });
   pool.on('error', (error) => log(`idle database connection failed: ${error.message}`));
 
   let stopped = false;
@@ -103,7 +107,7 @@ export async function startNetWorker(opts: NetWorkerOptions): Promise<NetWorker>
   };
 
   const listen = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    const client = new pg.Client(connection);
     client.on('notification', wake);
     client.on('error', (error) => {
       log(`LISTEN connection lost (${error.message}); polling until it is back`);

@@ -1,6 +1,7 @@
 // A private PostgreSQL 15 cluster for the stack: created once under the state dir, started as a child
 // process (so Ctrl-C on `npm start` stops it), configured the way Supabase's image is where it matters.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 import { join } from 'node:path';
@@ -32,10 +33,63 @@ function runChecked(command: string, args: string[], options: SpawnSyncOptions &
   }
 }
 
-/** pg_cron always; pg_net only where the real extension is installed (its worker must be preloaded). */
-function preloadLibraries(): string[] {
-  const hasPgNet = existsSync('/usr/share/postgresql/15/extension/pg_net.control');
-  return ['pg_cron', 'plpgsql_check', ...(hasPgNet ? ['pg_net'] : [])];
+/** Where this PostgreSQL looks for extensions (pg_config of the same installation, so a relocated copy answers for itself). */
+function installationDirs(): { pkglibdir: string; sharedir: string } {
+  const result = spawnSync(join(pgBinDir, 'pg_config'), ['--pkglibdir', '--sharedir'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${join(pgBinDir, 'pg_config')} failed: ${result.stderr}`);
+  const [pkglibdir, sharedir] = result.stdout.trim().split('\n');
+  return { pkglibdir, sharedir };
+}
+
+/** Whether this PostgreSQL has an extension installed (its control file and, when it has one, its library). */
+export function extensionInstalled(name: string, library?: string): boolean {
+  const { pkglibdir, sharedir } = installationDirs();
+  return existsSync(join(sharedir, 'extension', `${name}.control`)) && (!library || existsSync(join(pkglibdir, `${library}.so`)));
+}
+
+/** The stand-ins are used even where real extensions are installed when asked to (or RASTRO_STAND_INS=1). */
+export function standInsForced(standIns?: boolean): boolean {
+  return standIns ?? process.env.RASTRO_STAND_INS === '1';
+}
+
+/**
+ * Decided at every start, not at initdb: pg_cron and plpgsql_check always; pg_net (its background
+ * worker) and supabase_vault (it reads its root key while the server starts) whenever this PostgreSQL
+ * has them, so a cluster boots with whatever is installed today.
+ */
+export function preloadLibraries(standIns?: boolean): string[] {
+  const optional = standInsForced(standIns) ? [] : [['pg_net', 'pg_net'], ['supabase_vault', 'supabase_vault']].filter(([name, library]) => extensionInstalled(name, library));
+  return ['pg_cron', 'plpgsql_check', ...optional.map(([, library]) => library)];
+}
+
+/**
+ * The root key real Vault derives its encryption keys from, one per stack folder: 32 random bytes as
+ * 64 hex characters in <state>/vault/root.key (mode 600, readable by the postgres account only), handed
+ * to the server by a getkey script (vault.getkey_script) as supabase_vault expects. Kept across
+ * restarts: secrets stored under it are unreadable with another key.
+ */
+export function vaultKeyScript(stateDir: string, account: RunAs): string {
+  const dir = join(stateDir, 'vault');
+  ownedByPostgres(dir, account);
+  const keyFile = join(dir, 'root.key');
+  const script = join(dir, 'getkey');
+  if (/[^\w/.+-]/.test(script)) throw new Error(`Vault's getkey script runs through a shell: the state dir path may only hold letters, digits and _ / . + - (${stateDir})`);
+  if (!existsSync(keyFile)) writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  writeFileSync(script, `#!/bin/sh\nexec cat ${keyFile}\n`, { mode: 0o700 });
+  for (const file of [keyFile, script]) {
+    if (account.uid !== undefined) chownSync(file, account.uid, account.gid!);
+  }
+  chmodSync(keyFile, 0o600);
+  chmodSync(script, 0o700);
+  return script;
+}
+
+/** Settings decided at every start; passed as -c options, which win over postgresql.conf. */
+function startSettings(stateDir: string, account: RunAs, standIns?: boolean): string[] {
+  const preload = preloadLibraries(standIns);
+  const settings = [`shared_preload_libraries=${preload.join(',')}`];
+  if (preload.includes('supabase_vault')) settings.push(`vault.getkey_script=${vaultKeyScript(stateDir, account)}`);
+  return settings.flatMap((setting) => ['-c', setting]);
 }
 
 export type Cluster = { dataDir: string; socketDir: string; port: number; url: string; stop(): Promise<void> };
@@ -64,7 +118,7 @@ export function initCluster(stateDir: string, port: number, tuning: { durable: b
       '',
       '# ---- written by packages/local-stack ----',
       "listen_addresses = '127.0.0.1'",
-      `shared_preload_libraries = '${preloadLibraries().join(', ')}'`,
+      '# shared_preload_libraries (and vault.getkey_script) are given as -c options at every start',
       "cron.database_name = 'postgres'",
       'cron.use_background_workers = on',
       'max_worker_processes = 32',
@@ -85,7 +139,7 @@ export function initCluster(stateDir: string, port: number, tuning: { durable: b
   return { dataDir, socketDir };
 }
 
-export async function startCluster(stateDir: string, port: number, options: { durable: boolean; log: (m: string) => void }): Promise<Cluster> {
+export async function startCluster(stateDir: string, port: number, options: { durable: boolean; log: (m: string) => void; standIns?: boolean }): Promise<Cluster> {
   const { dataDir, socketDir } = initCluster(stateDir, port, { durable: options.durable });
   const account = postgresAccount();
   const stalePid = join(dataDir, 'postmaster.pid');
@@ -99,7 +153,8 @@ export async function startCluster(stateDir: string, port: number, options: { du
   const logFd = openSync(join(stateDir, 'logs', 'postgres.log'), 'a');
   // Own process group: a Ctrl-C in the terminal must not reach Postgres before the services that
   // use it have stopped; the stack stops it last.
-  const child: ChildProcess = spawn(join(pgBinDir, 'postgres'), ['-D', dataDir], {
+  const settings = startSettings(stateDir, account, options.standIns);
+  const child: ChildProcess = spawn(join(pgBinDir, 'postgres'), ['-D', dataDir, ...settings], {
     ...account,
     detached: true,
     stdio: ['ignore', logFd, logFd],
@@ -107,7 +162,7 @@ export async function startCluster(stateDir: string, port: number, options: { du
   });
   const url = clusterUrl(port);
   await waitForConnection(url, child, join(stateDir, 'logs', 'postgres.log'));
-  options.log(`postgres 15 ready on 127.0.0.1:${port}`);
+  options.log(`postgres 15 ready on 127.0.0.1:${port} (preloaded: ${settings[1].split('=')[1]})`);
   return {
     dataDir,
     socketDir,

@@ -9,8 +9,8 @@ import pg from 'pg';
 import { binDir, readSupabaseConfig, repoRoot, type StackOptions } from './config.ts';
 import { deriveApiKeys } from './jwt.ts';
 import { ensurePackages, requiredPackages } from './os-packages.ts';
-import { clusterUrl, startCluster, stopChild, type Cluster } from './postgres.ts';
-import { runPlatformBootstrap } from './bootstrap.ts';
+import { clusterUrl, stopChild } from './postgres.ts';
+import { startBootstrappedCluster } from './bootstrap.ts';
 import { createAuthService } from './auth.ts';
 import { startGateway } from './gateway.ts';
 import { startNetWorker } from './net-worker.ts';
@@ -162,12 +162,11 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
     const secrets = loadOrCreateSecrets(stateDir);
     const env = stackEnv(stateDir, ports);
 
-    const cluster: Cluster = await startCluster(stateDir, ports.db, { durable: options.durable ?? true, log });
+    // Starts the cluster (recreating it when it was bootstrapped with other platform parts) and bootstraps it.
+    const { cluster, bootstrap } = await startBootstrappedCluster(stateDir, ports.db, { durable: options.durable ?? true, log, standIns: options.standIns });
     stoppers.push(() => cluster.stop());
     mark('postgres');
-
-    const bootstrap = await runPlatformBootstrap(cluster.url);
-    if (bootstrap.realExtensions.length > 0) log(`real extensions used instead of stand-ins: ${bootstrap.realExtensions.join(', ')}`);
+    log(`platform parts: ${[...bootstrap.realExtensions.map((name) => `${name} (real extension)`), ...bootstrap.standIns.map((name) => `${name} (stand-in)`)].join(', ')}`);
     const admin = new pg.Client({ connectionString: cluster.url });
     await admin.connect();
     try {
@@ -238,6 +237,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
     await waitForHttp(`http://127.0.0.1:${ports.functions}/_health`, functionsHost, 'functions', stateDir);
     mark('functions');
 
+    // Real pg_net brings its own background worker (preloaded); the local worker serves the stand-in only.
     if (!bootstrap.realExtensions.includes('pg_net')) {
       const netWorker = await startNetWorker({ databaseUrl: cluster.url, log: (m) => log(`net: ${m}`) });
       stoppers.push(() => netWorker.stop());

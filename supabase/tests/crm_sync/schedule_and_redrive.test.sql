@@ -2,6 +2,7 @@
 -- lead.release_crm_sync (held-back messages visible now) and lead.redrive_failed_crm_sync (dead
 -- letters back to pending with a fresh message). Both kick the worker and are service_role's alone.
 begin;
+\ir ../_helpers/install.psql
 select plan(18);
 
 select tests.create_company('Empresa A', 'crm-a');

@@ -1,6 +1,7 @@
 -- ops.audit_log: inserts keep the whole row, updates only the keys that changed (before and after),
 -- deletes the whole old row; actor and company are recorded; secrets never reach the trail.
 begin;
+\ir ../_helpers/install.psql
 select plan(16);
 
 select tests.create_user('sara@a.test');

@@ -1,6 +1,7 @@
 -- What the console reads and calls beyond plain tables: the member directory, stage totals and the
 -- pipeline reorder. Each is scoped to the caller's current company.
 begin;
+\ir ../_helpers/install.psql
 select plan(13);
 
 select tests.create_user('ana@a.test');

@@ -2,6 +2,7 @@
 -- converted, and the stage must be active. Codes (hint) and SQLSTATEs PostgREST maps to HTTP status:
 -- PT404 lead_not_found, PT409 lead_already_converted, PT422 stage_not_active, 42501 not_allowed.
 begin;
+\ir ../_helpers/install.psql
 select plan(22);
 
 select tests.create_user('sara@a.test');

@@ -2,6 +2,7 @@
 -- pending and one crm_sync message per lead is sent, then crm-sync-worker is kicked; never for other
 -- companies' integrations, inactive ones, non-CRM changes, or writes of a Dinamize pull.
 begin;
+\ir ../_helpers/install.psql
 select plan(17);
 
 select tests.create_user('sara@a.test');

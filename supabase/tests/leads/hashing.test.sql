@@ -2,6 +2,7 @@
 -- against these functions and the TypeScript module by packages/contracts/test/hashing.test.ts; these
 -- few cases keep the SQL side honest when only pgTAP runs.
 begin;
+\ir ../_helpers/install.psql
 select plan(12);
 
 select is(lead.sha256_hex(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'sha256_hex of the empty string');

@@ -3,6 +3,7 @@
 -- without a writing role), finishing the upload kicks the worker; the worker's dead letter records the
 -- chunk's rows as errors and fails the import once; the pg_cron job exists.
 begin;
+\ir ../_helpers/install.psql
 select plan(24);
 
 select tests.create_user('sara@a.test');

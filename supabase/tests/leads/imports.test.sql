@@ -2,6 +2,7 @@
 -- progress; a chunk delivered twice counts once; the import completes when all chunks are applied,
 -- whichever comes first of the totals and the last chunk; users may only cancel.
 begin;
+\ir ../_helpers/install.psql
 select plan(18);
 
 select tests.create_user('sara@a.test');

@@ -1,6 +1,7 @@
 -- ops.integrations: credentials are write-only for the server (no privilege for authenticated on the
 -- ciphertext), admins manage settings, other members only read; sync marks and logs are server-written.
 begin;
+\ir ../_helpers/install.psql
 select plan(13);
 
 select tests.create_user('ana@a.test');

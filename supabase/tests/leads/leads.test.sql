@@ -1,6 +1,7 @@
 -- lead.leads: unique e-mail per company (case-insensitive), contact hashes kept by trigger, default
 -- stage, role rules (sales write, viewers read, admins delete), and default pipelines for companies.
 begin;
+\ir ../_helpers/install.psql
 select plan(28);
 
 select tests.create_user('sara@a.test');

@@ -2,6 +2,7 @@
 -- insert, update or delete B's; anon has no access at all. Writes the table does not grant to
 -- authenticated fail with 42501 before RLS is even asked; granted ones touch zero rows of B.
 begin;
+\ir ../_helpers/install.psql
 select plan(78);
 
 select tests.create_user('ana@a.test');

@@ -1,6 +1,7 @@
 -- lead.lead_stages: one row per stage change, whoever makes it, with value, probability, actor and
 -- the reason from rastro.stage_change_reason (lead.move_to_stage sets it).
 begin;
+\ir ../_helpers/install.psql
 select plan(11);
 
 select tests.create_user('sara@a.test');

@@ -1,6 +1,7 @@
 -- `supabase db lint` skips trigger functions (plpgsql_check needs the table they run on), so this
 -- checks the ones issue 3 adds, each against its table and transition tables.
 begin;
+\ir ../_helpers/install.psql
 create extension if not exists plpgsql_check;
 select plan(9);
 

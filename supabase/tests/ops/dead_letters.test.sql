@@ -1,6 +1,7 @@
 -- ops.dead_letter moves a message off its queue into ops.dead_letters; company admins read only their
 -- own company's dead letters, viewers and other companies none; the role-set helpers match contracts.
 begin;
+\ir ../_helpers/install.psql
 select plan(14);
 
 select tests.create_user('dl-admin-a@test.local');

@@ -1,9 +1,10 @@
 -- pg_net behaviour the project relies on: http_* return a request id at once and queue the request
 -- (it is sent only after commit, so inside this rolled-back transaction nothing leaves the machine).
--- Runs against pg_net on Supabase and the local stack's stand-in
+-- Runs unchanged against the real pg_net 0.20.4 (as on Supabase) and the local stack's stand-in
 -- (packages/local-stack/sql/bootstrap/50_pg_net.sql).
 begin;
-select plan(9);
+\ir ../_helpers/install.psql
+select plan(10);
 
 create temp table requests (label text, id bigint);
 
@@ -58,6 +59,11 @@ select is((select count(distinct id)::integer from requests), 5, 'every request 
 select is_empty(
   $$ select 1 from net._http_response p join requests r on r.id = p.id $$,
   'nothing is sent before the transaction commits');
+
+set local role service_role;
+select lives_ok($$ select net.http_post(url := 'http://rastro-test.invalid/hooks/service-role') $$,
+  'service_role can call net.http_post');
+reset role;
 
 select * from finish();
 rollback;

@@ -1,9 +1,11 @@
 -- pgmq behaviour the project's queue workers rely on. Uses only pgmq's public API and table names,
--- so it runs unchanged against the real extension on Supabase and against the local stack's
--- compatible implementation (packages/local-stack/sql/bootstrap/40_pgmq.sql).
+-- so it runs unchanged against the real extension (pgmq 1.5.1, as on Supabase) and against the local
+-- stack's stand-in (packages/local-stack/sql/bootstrap/40_pgmq.sql), including the privileges the
+-- project's migration 20261201001000_grant_platform_extension_access adds.
 -- Messages are made visible with set_vt(…, 0) rather than by waiting, except once (pg_sleep(1.1)).
 begin;
-select plan(38);
+\ir ../_helpers/install.psql
+select plan(48);
 
 create temp table sent (label text, msg_id bigint);
 
@@ -107,6 +109,35 @@ select results_eq(
 select is((pgmq.metrics('rastro_test_pop')).queue_length, 0::bigint, 'pop removes the message from the queue');
 select is_empty($$ select * from pgmq.a_rastro_test_pop $$, 'pop does not archive');
 
+-- named arguments, as the shared worker runtime calls them; headers; conditional read
+insert into sent select 'named', id from pgmq.send(queue_name := 'rastro_test_pop', msg := '{"named": 1}', delay := 0) as id;
+insert into sent select 'named_batch', id from pgmq.send_batch(queue_name := 'rastro_test_pop', msgs := array['{"named": 2}']::jsonb[]) as id;
+select results_eq(
+  $$ select msg_id, read_ct from pgmq.set_vt(queue_name := 'rastro_test_pop', msg_id := (select msg_id from sent where label = 'named'), vt := 0) $$,
+  $$ select msg_id, 0 from sent where label = 'named' $$,
+  'set_vt takes the named arguments queue_name, msg_id, vt');
+select results_eq(
+  $$ select message, headers from pgmq.read(queue_name := 'rastro_test_pop', vt := 30, qty := 1, conditional := '{"named": 2}') $$,
+  $$ values ('{"named": 2}'::jsonb, null::jsonb) $$,
+  'read with a conditional returns only messages containing it; headers is part of the message record');
+select is(pgmq.archive(queue_name := 'rastro_test_pop', msg_id := (select msg_id from sent where label = 'named')), true,
+  'archive takes the named arguments queue_name, msg_id');
+select is((pgmq.metrics(queue_name := 'rastro_test_pop')).queue_visible_length, 0::bigint,
+  'metrics has queue_visible_length (the read message is hidden)');
+insert into sent select 'with_headers', id from pgmq.send('rastro_test_pop', '{"h": 1}', '{"x-trace": "t1"}'::jsonb) as id;
+select results_eq(
+  $$ select q.headers from pgmq.q_rastro_test_pop q join sent s on s.msg_id = q.msg_id where s.label = 'with_headers' $$,
+  $$ values ('{"x-trace": "t1"}'::jsonb) $$,
+  'send(queue, msg, headers) stores the headers in the queue table''s headers column');
+select has_column('pgmq', 'a_rastro_test_pop', 'headers', 'archives have the headers column too');
+
+-- queue names are lower-cased into table names; the name is listed as given
+select pgmq.create('Rastro_Test_Upper');
+select has_table('pgmq', 'q_rastro_test_upper', 'an upper-case queue name makes a lower-case table');
+select lives_ok($$ select pgmq.send('rastro_test_upper', '{"case": "lower"}') $$, 'the queue is reachable by its lower-case name');
+select is((select count(*)::integer from pgmq.list_queues() where queue_name = 'Rastro_Test_Upper'), 1,
+  'list_queues shows the name as it was given');
+
 -- drop_queue
 select is(pgmq.drop_queue('rastro_test_pop'), true, 'drop_queue returns true');
 select is_empty($$ select * from pgmq.list_queues() where queue_name = 'rastro_test_pop' $$,
@@ -116,6 +147,8 @@ select is_empty($$ select * from pgmq.list_queues() where queue_name = 'rastro_t
 set local role service_role;
 select lives_ok($$ select pgmq.send('rastro_test_ops', '{"by": "service_role"}') $$,
   'service_role can send to a queue created after the platform bootstrap');
+select is((pgmq.metrics('rastro_test_ops')).queue_length, 1::bigint,
+  'service_role can read the metrics (and msg_id sequence) of a queue created after the platform bootstrap');
 reset role;
 set local role anon;
 select throws_ok($$ select pgmq.send('rastro_test_ops', '{}') $$, '42501', null, 'anon cannot use pgmq');

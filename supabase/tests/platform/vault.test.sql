@@ -2,6 +2,7 @@
 -- vault.decrypted_secrets by the server, and invisible to browser roles. Runs against Supabase Vault
 -- and the local stack's stand-in (packages/local-stack/sql/bootstrap/30_vault.sql).
 begin;
+\ir ../_helpers/install.psql
 select plan(12);
 
 select isnt(vault.create_secret('rastro-test-plaintext', 'rastro_test_secret', 'pgTAP fixture'), null,

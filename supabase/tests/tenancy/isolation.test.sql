@@ -1,4 +1,5 @@
 begin;
+\ir ../_helpers/install.psql
 select plan(20);
 
 -- Two companies, one user in each, a viewer in A, and one user in both.

@@ -1,25 +1,33 @@
--- Platform bootstrap 40: a pgmq-compatible message queue (pgmq is not packaged for Debian).
+-- Platform bootstrap 40: a stand-in for the pgmq extension, mirroring pgmq 1.5.1
+-- (github.com/pgmq/pgmq, tag v1.5.1, pgmq-extension/sql/pgmq.sql). Used only where this machine's
+-- PostgreSQL has no pgmq; src/bootstrap.ts creates the real extension instead when it is installed.
 --
--- Mirrors the SQL API of pgmq 1.4.x as shipped on Supabase ("Queues"): the same schema, `pgmq.meta`,
--- record types, queue tables `pgmq.q_<name>` / archives `pgmq.a_<name>`, and the same function
--- names, argument names, defaults and return types for the functions this project uses. Queue code
--- and its pgTAP tests therefore run unchanged against the real extension.
+-- What is the same as pgmq 1.5.1 (everything the project calls, and the tests pin it against both):
+-- * pgmq.meta; the types message_record (msg_id, read_ct, enqueued_at, vt, message, headers),
+--   queue_record, metrics_result (… scrape_time, queue_visible_length); queue tables pgmq.q_<name>
+--   and archives pgmq.a_<name> with the `headers` column; table names lower-cased from the queue name
+--   as given (pgmq.create('Orders') makes pgmq.q_orders; meta keeps 'Orders'); the same indexes.
+-- * Function names, argument names, defaults and return types: create, create_non_partitioned,
+--   drop_queue, send / send_batch (every overload: headers, integer or timestamptz delay), read (with
+--   `conditional`), pop, set_vt (third argument `vt`), archive / delete (one id or an array),
+--   purge_queue (TRUNCATE), metrics, metrics_all, list_queues, format_table_name, validate_queue_name.
+-- * Behaviour: clock_timestamp() visibility, FOR UPDATE SKIP LOCKED claims, name checks (`$ ; -- '`
+--   refused, 48 characters or more refused), drop_queue of an unknown queue raising 42P01 (the
+--   extension's `ALTER EXTENSION pgmq DROP TABLE` fails first; Supabase patches drop_queue to return
+--   true instead: never rely on either).
+-- * Privileges: none beyond upstream's. The schema is usable by its owner and pg_monitor (SELECT on
+--   every table and sequence, also on those created later); functions keep PostgreSQL's default
+--   EXECUTE for PUBLIC, which without USAGE on the schema reaches nothing. Whatever the project needs
+--   for service_role is granted by its own migration (20261201001000_grant_platform_extension_access).
 --
--- Deliberate differences, each in the direction of "works here => works on Supabase":
--- * Queue names must be lower-case letters, digits and underscores, shorter than 48 characters.
---   Upstream lower-cases table names and only rejects `$ ; -- '`, so every name accepted here is
---   accepted there, but not the other way round.
--- * pop() and set_vt() use clock_timestamp() like read() (later pgmq releases do the same; 1.4.4 used
---   now(), which inside one transaction hides messages sent earlier in that transaction).
--- * purge_queue() deletes instead of TRUNCATE (later pgmq releases do the same): transactional, and no
---   ACCESS EXCLUSIVE lock on a queue other sessions are reading.
--- * read() returns its rows ordered by msg_id (upstream does not promise an order).
--- * Partitioned/unlogged queues, read_with_poll, detach_archive and the pg_monitor grants are not
---   provided: the project does not use them.
--- Runs as the cluster superuser, before migrations, and is idempotent.
+-- Not provided (the project does not use them): partitioned and unlogged queues, read_with_poll,
+-- detach_archive, convert_archive_partitioned, the pg_partman helpers, ALTER EXTENSION membership.
+-- Runs as the cluster superuser, before migrations, on every start; idempotent. The schema comment
+-- records which upstream version this stand-in mirrors; src/bootstrap.ts reads it to notice a cluster
+-- bootstrapped by a different implementation.
 
 create schema if not exists pgmq;
-comment on schema pgmq is 'Message queues (local stand-in for the pgmq extension).';
+comment on schema pgmq is 'Local stand-in for pgmq 1.5.1 (packages/local-stack/sql/bootstrap/40_pgmq.sql).';
 
 create table if not exists pgmq.meta (
   queue_name varchar unique not null,
@@ -27,7 +35,13 @@ create table if not exists pgmq.meta (
   is_unlogged boolean not null,
   created_at timestamptz default now() not null
 );
-comment on table pgmq.meta is 'One row per queue, as in pgmq.';
+
+-- pgmq 1.5.1 lets pg_monitor read every queue.
+grant usage on schema pgmq to pg_monitor;
+grant select on all tables in schema pgmq to pg_monitor;
+grant select on all sequences in schema pgmq to pg_monitor;
+alter default privileges in schema pgmq grant select on tables to pg_monitor;
+alter default privileges in schema pgmq grant select on sequences to pg_monitor;
 
 do $$
 begin
@@ -37,7 +51,8 @@ begin
       read_ct integer,
       enqueued_at timestamptz,
       vt timestamptz,
-      message jsonb
+      message jsonb,
+      headers jsonb
     );
   end if;
   if to_regtype('pgmq.queue_record') is null then
@@ -55,52 +70,51 @@ begin
       newest_msg_age_sec integer,
       oldest_msg_age_sec integer,
       total_messages bigint,
-      scrape_time timestamptz
+      scrape_time timestamptz,
+      queue_visible_length bigint
     );
   end if;
 end
 $$;
 
--- Validates a queue name and returns the name of one of its tables ('q' queue, 'a' archive).
--- Every other function goes through here before building dynamic SQL, which only uses %I / %L.
-create or replace function pgmq._table_name(queue_name text, prefix text) returns text
-language plpgsql immutable
-set search_path = ''
+-- Table name for a queue: prefix_<name>, lower-cased; refuses the characters pgmq refuses.
+create or replace function pgmq.format_table_name(queue_name text, prefix text) returns text
+language plpgsql
 as $$
 begin
-  if queue_name is null or queue_name !~ '^[a-z0-9_]+$' then
-    raise exception 'invalid queue name %: use lower-case letters, digits and underscores', quote_literal(queue_name)
-      using errcode = 'invalid_parameter_value';
+  if queue_name ~ '\$|;|--|''' then
+    raise exception 'queue name contains invalid characters: $, ;, --, or \''';
   end if;
-  if length(queue_name) >= 48 then
-    raise exception 'queue name is too long, maximum length is 48 characters'
-      using errcode = 'invalid_parameter_value';
-  end if;
-  if prefix not in ('q', 'a') then
-    raise exception 'unknown queue table prefix %', quote_literal(prefix);
-  end if;
-  return prefix || '_' || queue_name;
+  return lower(prefix || '_' || queue_name);
 end
 $$;
-comment on function pgmq._table_name(text, text) is
-  'Local-only: validates a queue name (stricter than pgmq''s format_table_name) and returns q_<name> or a_<name>.';
 
--- create: pgmq.create(queue_name) -> create_non_partitioned. Idempotent.
-create or replace function pgmq.create(queue_name text) returns void
-language plpgsql volatile
-set search_path = ''
+create or replace function pgmq.validate_queue_name(queue_name text) returns void
+language plpgsql
+as $$
+begin
+  if length(queue_name) >= 48 then
+    raise exception 'queue name is too long, maximum length is 48 characters';
+  end if;
+end
+$$;
+
+create or replace function pgmq.create_non_partitioned(queue_name text) returns void
+language plpgsql
 as $$
 declare
-  qtable text := pgmq._table_name(queue_name, 'q');
-  atable text := pgmq._table_name(queue_name, 'a');
+  qtable text := pgmq.format_table_name(queue_name, 'q');
+  atable text := pgmq.format_table_name(queue_name, 'a');
 begin
+  perform pgmq.validate_queue_name(queue_name);
   execute format(
     'create table if not exists pgmq.%I (
        msg_id bigint primary key generated always as identity,
        read_ct integer default 0 not null,
        enqueued_at timestamptz default now() not null,
        vt timestamptz not null,
-       message jsonb
+       message jsonb,
+       headers jsonb
      )', qtable);
   execute format(
     'create table if not exists pgmq.%I (
@@ -109,33 +123,35 @@ begin
        enqueued_at timestamptz default now() not null,
        archived_at timestamptz default now() not null,
        vt timestamptz not null,
-       message jsonb
+       message jsonb,
+       headers jsonb
      )', atable);
-  -- read() scans by vt; the archive is read by time.
   execute format('create index if not exists %I on pgmq.%I (vt asc)', qtable || '_vt_idx', qtable);
   execute format('create index if not exists %I on pgmq.%I (archived_at)', 'archived_at_idx_' || queue_name, atable);
-  -- Supabase gives postgres and service_role full use of queue tables; never anon/authenticated.
-  execute format('grant select, insert, update, delete on pgmq.%I, pgmq.%I to postgres, service_role', qtable, atable);
-  execute format('grant usage, select on sequence pgmq.%I to postgres, service_role', qtable || '_msg_id_seq');
   insert into pgmq.meta (queue_name, is_partitioned, is_unlogged)
-  values (queue_name, false, false)
+  values (create_non_partitioned.queue_name, false, false)
   on conflict do nothing;
 end
 $$;
-comment on function pgmq.create(text) is
-  'Mirrors pgmq.create: creates pgmq.q_<name> and archive pgmq.a_<name> (with archived_at) and registers the queue; idempotent.';
 
--- drop_queue: drops both tables and the meta row; raises if the queue does not exist, as upstream.
+create or replace function pgmq.create(queue_name text) returns void
+language plpgsql
+as $$
+begin
+  perform pgmq.create_non_partitioned(queue_name);
+end
+$$;
+
+-- As the extension: an unknown queue fails (42P01) before anything is dropped.
 create or replace function pgmq.drop_queue(queue_name text) returns boolean
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
-  qtable text := pgmq._table_name(queue_name, 'q');
-  atable text := pgmq._table_name(queue_name, 'a');
+  qtable text := pgmq.format_table_name(queue_name, 'q');
+  atable text := pgmq.format_table_name(queue_name, 'a');
 begin
   if to_regclass(format('pgmq.%I', qtable)) is null then
-    raise exception 'queue % does not exist', quote_literal(queue_name) using errcode = 'undefined_table';
+    raise exception 'relation "pgmq.%" does not exist', qtable using errcode = 'undefined_table';
   end if;
   execute format('drop table if exists pgmq.%I', qtable);
   execute format('drop table if exists pgmq.%I', atable);
@@ -143,85 +159,114 @@ begin
   return true;
 end
 $$;
-comment on function pgmq.drop_queue(text) is
-  'Mirrors pgmq.drop_queue: drops the queue and its archive, returns true.';
 
--- send: one message, visible after `delay` seconds; returns its msg_id.
-create or replace function pgmq.send(queue_name text, msg jsonb, delay integer default 0) returns setof bigint
-language plpgsql volatile
-set search_path = ''
+-- send: the one implementation every overload ends in; vt is the absolute time the message shows up.
+create or replace function pgmq.send(queue_name text, msg jsonb, headers jsonb, delay timestamptz)
+returns setof bigint
+language plpgsql
 as $$
 begin
   return query execute format(
-    'insert into pgmq.%I (vt, message) values (clock_timestamp() + $2, $1) returning msg_id',
-    pgmq._table_name(queue_name, 'q'))
-  using msg, make_interval(secs => delay);
+    'insert into pgmq.%I (vt, message, headers) values ($2, $1, $3) returning msg_id',
+    pgmq.format_table_name(queue_name, 'q'))
+  using msg, delay, headers;
 end
 $$;
-comment on function pgmq.send(text, jsonb, integer) is
-  'Mirrors pgmq.send: enqueues msg, visible after delay seconds (vt = clock_timestamp() + delay); returns msg_id.';
 
--- send_batch: many messages in one statement; ids come back in array order.
-create or replace function pgmq.send_batch(queue_name text, msgs jsonb[], delay integer default 0) returns setof bigint
-language plpgsql volatile
-set search_path = ''
+create or replace function pgmq.send(queue_name text, msg jsonb) returns setof bigint
+language sql
+as $$ select * from pgmq.send(queue_name, msg, null, clock_timestamp()) $$;
+
+create or replace function pgmq.send(queue_name text, msg jsonb, headers jsonb) returns setof bigint
+language sql
+as $$ select * from pgmq.send(queue_name, msg, headers, clock_timestamp()) $$;
+
+create or replace function pgmq.send(queue_name text, msg jsonb, delay integer) returns setof bigint
+language sql
+as $$ select * from pgmq.send(queue_name, msg, null, clock_timestamp() + make_interval(secs => delay)) $$;
+
+create or replace function pgmq.send(queue_name text, msg jsonb, delay timestamptz) returns setof bigint
+language sql
+as $$ select * from pgmq.send(queue_name, msg, null, delay) $$;
+
+create or replace function pgmq.send(queue_name text, msg jsonb, headers jsonb, delay integer) returns setof bigint
+language sql
+as $$ select * from pgmq.send(queue_name, msg, headers, clock_timestamp() + make_interval(secs => delay)) $$;
+
+-- send_batch: headers pair with msgs by position (the shorter array is padded with nulls, as two
+-- unnest() calls in one select list are upstream).
+create or replace function pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay timestamptz)
+returns setof bigint
+language plpgsql
 as $$
 begin
   return query execute format(
-    'insert into pgmq.%I (vt, message)
-     select clock_timestamp() + $2, m.message
-     from unnest($1) with ordinality as m(message, position)
+    'insert into pgmq.%I (vt, message, headers)
+     select $2, m.message, m.headers
+     from unnest($1, coalesce($3, array[]::jsonb[])) with ordinality as m(message, headers, position)
      order by m.position
      returning msg_id',
-    pgmq._table_name(queue_name, 'q'))
-  using msgs, make_interval(secs => delay);
+    pgmq.format_table_name(queue_name, 'q'))
+  using msgs, delay, headers;
 end
 $$;
-comment on function pgmq.send_batch(text, jsonb[], integer) is
-  'Mirrors pgmq.send_batch: enqueues every element of msgs with the same delay; returns their msg_ids.';
 
--- read: claims up to qty visible messages (vt <= clock_timestamp()), oldest first. SKIP LOCKED lets
--- concurrent readers pass over rows another transaction is claiming, so no message is handed out
--- twice; each claimed message becomes invisible for `vt` seconds and its read_ct goes up by one.
-create or replace function pgmq.read(queue_name text, vt integer, qty integer) returns setof pgmq.message_record
-language plpgsql volatile
-set search_path = ''
+create or replace function pgmq.send_batch(queue_name text, msgs jsonb[]) returns setof bigint
+language sql
+as $$ select * from pgmq.send_batch(queue_name, msgs, null, clock_timestamp()) $$;
+
+create or replace function pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[]) returns setof bigint
+language sql
+as $$ select * from pgmq.send_batch(queue_name, msgs, headers, clock_timestamp()) $$;
+
+create or replace function pgmq.send_batch(queue_name text, msgs jsonb[], delay integer) returns setof bigint
+language sql
+as $$ select * from pgmq.send_batch(queue_name, msgs, null, clock_timestamp() + make_interval(secs => delay)) $$;
+
+create or replace function pgmq.send_batch(queue_name text, msgs jsonb[], delay timestamptz) returns setof bigint
+language sql
+as $$ select * from pgmq.send_batch(queue_name, msgs, null, delay) $$;
+
+create or replace function pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay integer) returns setof bigint
+language sql
+as $$ select * from pgmq.send_batch(queue_name, msgs, headers, clock_timestamp() + make_interval(secs => delay)) $$;
+
+-- read: claims up to qty visible messages, oldest first, skipping rows another transaction holds;
+-- each becomes invisible for vt seconds and its read_ct goes up. A non-empty `conditional` keeps
+-- only messages that contain it (jsonb @>).
+create or replace function pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb default '{}')
+returns setof pgmq.message_record
+language plpgsql
 as $$
 declare
-  qtable text := pgmq._table_name(queue_name, 'q');
+  qtable text := pgmq.format_table_name(queue_name, 'q');
 begin
   return query execute format(
     'with visible as (
        select msg_id
        from pgmq.%1$I
-       where vt <= clock_timestamp()
+       where vt <= clock_timestamp() and ($3 is null or $3 = ''{}''::jsonb or message @> $3)
        order by msg_id
        limit $1
        for update skip locked
-     ),
-     claimed as (
-       update pgmq.%1$I m
-       set vt = clock_timestamp() + $2,
-           read_ct = m.read_ct + 1
-       from visible
-       where m.msg_id = visible.msg_id
-       returning m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message
      )
-     select msg_id, read_ct, enqueued_at, vt, message from claimed order by msg_id',
+     update pgmq.%1$I m
+     set vt = clock_timestamp() + $2,
+         read_ct = m.read_ct + 1
+     from visible
+     where m.msg_id = visible.msg_id
+     returning m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers',
     qtable)
-  using qty, make_interval(secs => vt);
+  using qty, make_interval(secs => vt), conditional;
 end
 $$;
-comment on function pgmq.read(text, integer, integer) is
-  'Mirrors pgmq.read: claims up to qty visible messages (FOR UPDATE SKIP LOCKED), hides them for vt seconds, increments read_ct.';
 
--- pop: claims and deletes the oldest visible message in one statement.
+-- pop: removes and returns the oldest visible message (read_ct unchanged, nothing archived).
 create or replace function pgmq.pop(queue_name text) returns setof pgmq.message_record
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
-  qtable text := pgmq._table_name(queue_name, 'q');
+  qtable text := pgmq.format_table_name(queue_name, 'q');
 begin
   return query execute format(
     'with oldest as (
@@ -233,19 +278,31 @@ begin
        for update skip locked
      )
      delete from pgmq.%1$I m
-     using oldest
-     where m.msg_id = oldest.msg_id
-     returning m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message',
+     where m.msg_id = (select oldest.msg_id from oldest)
+     returning m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers',
     qtable);
 end
 $$;
-comment on function pgmq.pop(text) is
-  'Mirrors pgmq.pop: removes and returns the oldest visible message (no archive).';
 
--- archive (one): moves a message to pgmq.a_<name>, archived_at = now(); false if it was not there.
+-- set_vt: the message becomes visible vt seconds from now; returns it, or no row for an unknown id.
+create or replace function pgmq.set_vt(queue_name text, msg_id bigint, vt integer)
+returns setof pgmq.message_record
+language plpgsql
+as $$
+begin
+  return query execute format(
+    'update pgmq.%I
+     set vt = clock_timestamp() + $2
+     where msg_id = $1
+     returning msg_id, read_ct, enqueued_at, vt, message, headers',
+    pgmq.format_table_name(queue_name, 'q'))
+  using msg_id, make_interval(secs => vt);
+end
+$$;
+
+-- archive (one): moves the message to pgmq.a_<name>; false when it is not in the queue.
 create or replace function pgmq.archive(queue_name text, msg_id bigint) returns boolean
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
   archived_id bigint;
@@ -253,115 +310,81 @@ begin
   execute format(
     'with moved as (
        delete from pgmq.%I where msg_id = $1
-       returning msg_id, vt, read_ct, enqueued_at, message
+       returning msg_id, vt, read_ct, enqueued_at, message, headers
      )
-     insert into pgmq.%I (msg_id, vt, read_ct, enqueued_at, message)
-     select msg_id, vt, read_ct, enqueued_at, message from moved
+     insert into pgmq.%I (msg_id, vt, read_ct, enqueued_at, message, headers)
+     select msg_id, vt, read_ct, enqueued_at, message, headers from moved
      returning msg_id',
-    pgmq._table_name(queue_name, 'q'), pgmq._table_name(queue_name, 'a'))
+    pgmq.format_table_name(queue_name, 'q'), pgmq.format_table_name(queue_name, 'a'))
   into archived_id
   using msg_id;
   return archived_id is not null;
 end
 $$;
-comment on function pgmq.archive(text, bigint) is
-  'Mirrors pgmq.archive: moves the message to pgmq.a_<name> (archived_at = now()); returns whether it existed.';
 
--- archive (many): same as above for a set of ids; returns the ids that were moved.
+-- archive (many): returns the ids that were moved.
 create or replace function pgmq.archive(queue_name text, msg_ids bigint[]) returns setof bigint
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 begin
   return query execute format(
     'with moved as (
        delete from pgmq.%I where msg_id = any($1)
-       returning msg_id, vt, read_ct, enqueued_at, message
+       returning msg_id, vt, read_ct, enqueued_at, message, headers
      )
-     insert into pgmq.%I (msg_id, vt, read_ct, enqueued_at, message)
-     select msg_id, vt, read_ct, enqueued_at, message from moved
+     insert into pgmq.%I (msg_id, vt, read_ct, enqueued_at, message, headers)
+     select msg_id, vt, read_ct, enqueued_at, message, headers from moved
      returning msg_id',
-    pgmq._table_name(queue_name, 'q'), pgmq._table_name(queue_name, 'a'))
+    pgmq.format_table_name(queue_name, 'q'), pgmq.format_table_name(queue_name, 'a'))
   using msg_ids;
 end
 $$;
-comment on function pgmq.archive(text, bigint[]) is
-  'Mirrors pgmq.archive for an array of ids: returns the ids that were archived.';
 
--- delete (one): removes a message for good; false if it was not there.
+-- delete (one): removes the message for good; false when it is not in the queue.
 create or replace function pgmq.delete(queue_name text, msg_id bigint) returns boolean
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
   deleted_id bigint;
 begin
-  execute format('delete from pgmq.%I where msg_id = $1 returning msg_id', pgmq._table_name(queue_name, 'q'))
+  execute format('delete from pgmq.%I where msg_id = $1 returning msg_id', pgmq.format_table_name(queue_name, 'q'))
   into deleted_id
   using msg_id;
   return deleted_id is not null;
 end
 $$;
-comment on function pgmq.delete(text, bigint) is
-  'Mirrors pgmq.delete: removes the message permanently; returns whether it existed.';
 
 -- delete (many): returns the ids that were deleted.
 create or replace function pgmq.delete(queue_name text, msg_ids bigint[]) returns setof bigint
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 begin
-  return query execute format(
-    'delete from pgmq.%I where msg_id = any($1) returning msg_id', pgmq._table_name(queue_name, 'q'))
+  return query execute format('delete from pgmq.%I where msg_id = any($1) returning msg_id', pgmq.format_table_name(queue_name, 'q'))
   using msg_ids;
 end
 $$;
-comment on function pgmq.delete(text, bigint[]) is
-  'Mirrors pgmq.delete for an array of ids: returns the ids that were deleted.';
 
--- purge_queue: deletes every message (not the archive); returns how many.
+-- purge_queue: counts, then TRUNCATEs the queue (archive untouched), as pgmq 1.5.1 does.
 create or replace function pgmq.purge_queue(queue_name text) returns bigint
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
+  qtable text := pgmq.format_table_name(queue_name, 'q');
   purged bigint;
 begin
-  execute format('delete from pgmq.%I', pgmq._table_name(queue_name, 'q'));
-  get diagnostics purged = row_count;
+  execute format('select count(*) from pgmq.%I', qtable) into purged;
+  execute format('truncate table pgmq.%I', qtable);
   return purged;
 end
 $$;
-comment on function pgmq.purge_queue(text) is
-  'Mirrors pgmq.purge_queue: deletes all messages of the queue (archive untouched); returns the count.';
 
--- set_vt: message becomes visible vt_offset seconds from now (0 = at once); returns it, or no row.
-create or replace function pgmq.set_vt(queue_name text, msg_id bigint, vt_offset integer)
-returns setof pgmq.message_record
-language plpgsql volatile
-set search_path = ''
-as $$
-begin
-  return query execute format(
-    'update pgmq.%I
-     set vt = clock_timestamp() + $2
-     where msg_id = $1
-     returning msg_id, read_ct, enqueued_at, vt, message',
-    pgmq._table_name(queue_name, 'q'))
-  using msg_id, make_interval(secs => vt_offset);
-end
-$$;
-comment on function pgmq.set_vt(text, bigint, integer) is
-  'Mirrors pgmq.set_vt: sets the message''s visibility to clock_timestamp() + vt_offset seconds; returns the message.';
-
--- metrics: queue_length counts rows now in the queue; total_messages is every message ever sent
--- (the identity sequence's last value, so it also counts ids of rolled-back sends, as upstream).
+-- metrics: length, visible length and message ages at now() (the statement's time, as upstream);
+-- total_messages is the identity sequence's last value, so rolled-back sends count too.
 create or replace function pgmq.metrics(queue_name text) returns pgmq.metrics_result
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
-  qtable text := pgmq._table_name(queue_name, 'q');
+  qtable text := pgmq.format_table_name(queue_name, 'q');
   result pgmq.metrics_result;
 begin
   execute format(
@@ -371,7 +394,8 @@ begin
        extract(epoch from now() - max(q.enqueued_at))::integer,
        extract(epoch from now() - min(q.enqueued_at))::integer,
        (select case when s.is_called then s.last_value else 0 end from pgmq.%I s),
-       now()
+       now(),
+       count(*) filter (where q.vt <= now())
      from pgmq.%I q',
     qtable || '_msg_id_seq', qtable)
   into result
@@ -379,37 +403,23 @@ begin
   return result;
 end
 $$;
-comment on function pgmq.metrics(text) is
-  'Mirrors pgmq.metrics: queue length, newest/oldest message age in seconds, total messages ever sent, scrape time.';
 
 create or replace function pgmq.metrics_all() returns setof pgmq.metrics_result
-language plpgsql volatile
-set search_path = ''
+language plpgsql
 as $$
 declare
   queue record;
 begin
-  for queue in select m.queue_name from pgmq.meta m order by m.queue_name loop
+  for queue in select m.queue_name from pgmq.meta m loop
     return next pgmq.metrics(queue.queue_name);
   end loop;
 end
 $$;
-comment on function pgmq.metrics_all() is 'Mirrors pgmq.metrics_all: pgmq.metrics for every queue in pgmq.meta.';
 
 create or replace function pgmq.list_queues() returns setof pgmq.queue_record
-language sql stable
-set search_path = ''
+language plpgsql
 as $$
-  select m.queue_name, m.is_partitioned, m.is_unlogged, m.created_at from pgmq.meta m
+begin
+  return query select m.queue_name, m.is_partitioned, m.is_unlogged, m.created_at from pgmq.meta m;
+end
 $$;
-comment on function pgmq.list_queues() is 'Mirrors pgmq.list_queues: every row of pgmq.meta.';
-
--- Grants as on Supabase: postgres and service_role use the queues; anon and authenticated get
--- nothing (expose a queue to clients through your own security definer RPC if ever needed).
--- Functions are security invoker like upstream, so callers also need the table grants that
--- pgmq.create() gives on every queue it creates.
-revoke all on schema pgmq from public;
-revoke execute on all functions in schema pgmq from public;
-grant usage on schema pgmq to postgres, service_role;
-grant execute on all functions in schema pgmq to postgres, service_role;
-grant select, insert, update, delete on pgmq.meta to postgres, service_role;

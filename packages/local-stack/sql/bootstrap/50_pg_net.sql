@@ -1,24 +1,35 @@
--- Platform bootstrap 50: a pg_net-compatible asynchronous HTTP client (pg_net is not packaged for
--- Debian).
+-- Platform bootstrap 50: a stand-in for pg_net, mirroring pg_net 0.20.4
+-- (github.com/supabase/pg_net, tag v0.20.4, sql/pg_net.sql). Used only where this machine's PostgreSQL
+-- has no pg_net; src/bootstrap.ts creates the real extension instead when it is installed (and
+-- src/postgres.ts preloads its background worker, so src/net-worker.ts is not started).
 --
--- Mirrors pg_net 0.x as found on Supabase: `net.http_get/http_post/http_delete` with the same
--- argument names, defaults and return value (a request id) insert into the unlogged
--- `net.http_request_queue`; a background worker takes requests from that table once the inserting
--- transaction has committed, performs them, and writes `net._http_response` rows that expire after
--- 6 hours. Here the worker is packages/local-stack/src/net-worker.ts (pg_net's is a C background
--- worker); it is woken at once by NOTIFY rastro_net_request (delivered on commit) and also polls.
+-- What is the same as pg_net 0.20.4:
+-- * net.http_get / http_post / http_delete: argument names, defaults, return value (the request id),
+--   plpgsql bodies that run as the caller (not security definer), the Content-Type rule of http_post,
+--   params appended as a url-encoded query string in jsonb key order, and `perform net.wake()`.
+-- * The unlogged tables net.http_request_queue and net._http_response (same columns, the index on
+--   created), the net.http_method domain and the net.request_status enum.
+-- * Privileges: upstream grants USAGE on net and ALL on every table and sequence in it to PUBLIC, and
+--   its functions keep PostgreSQL's default EXECUTE for PUBLIC; so does this file. (Supabase's image
+--   makes the http_* functions security definer and grants them to postgres, anon, authenticated and
+--   service_role.) The project never exposes `net` through the API (supabase/config.toml), calls it
+--   from security definer functions owned by postgres, and its migration
+--   20261201001000_grant_platform_extension_access makes sure service_role may call net.http_post.
 --
 -- Deliberate differences:
--- * Execute on the http_* functions goes to postgres and service_role only. Supabase also grants it
---   to anon and authenticated; this project must never rely on that, and failing here first is safer.
+-- * A request is performed by packages/local-stack/src/net-worker.ts instead of pg_net's C background
+--   worker; net.wake() sends NOTIFY rastro_net_request (delivered on commit, which is when pg_net's
+--   worker may first see the request too), and the worker also polls.
 -- * URLs are checked with a pattern (http or https, no spaces or angle brackets) instead of libcurl's
---   parser; both reject the classic mistakes (`<PROJECT_REF>` placeholders, missing scheme).
--- * http_collect_response and the worker-management functions (wake, worker_restart, ...) are not
---   provided: the project does not call them.
--- Runs as the cluster superuser, before migrations, and is idempotent.
+--   parser, with the same message shape ("invalid URL ...: Bad scheme"); libcurl also normalises a URL
+--   (e.g. adds the trailing "/" of an empty path), this does not.
+-- * Not provided, as the project does not call them: http_collect_response, _await_response,
+--   check_worker_is_up, worker_restart, wait_until_running and the http_response types.
+-- Runs as the cluster superuser, before migrations, on every start; idempotent. The schema comment
+-- records which upstream version this stand-in mirrors (read by src/bootstrap.ts).
 
 create schema if not exists net;
-comment on schema net is 'Asynchronous HTTP requests (local stand-in for the pg_net extension).';
+comment on schema net is 'Local stand-in for pg_net 0.20.4 (packages/local-stack/sql/bootstrap/50_pg_net.sql).';
 
 do $$
 begin
@@ -61,22 +72,14 @@ comment on column net._http_response.error_msg is 'Set when no HTTP response was
 -- The worker expires rows by age.
 create index if not exists _http_response_created_idx on net._http_response (created);
 
--- Local-only: wakes the worker. NOTIFY is delivered when the inserting transaction commits, which is
--- exactly when pg_net's worker may first see the request.
-create or replace function net._notify_worker() returns trigger
+-- Wakes the worker (pg_net: a latch set from C). NOTIFY is delivered when the transaction commits.
+create or replace function net.wake() returns void
 language plpgsql
-set search_path = ''
 as $$
 begin
-  perform pg_notify('rastro_net_request', new.id::text);
-  return null;
+  perform pg_notify('rastro_net_request', '');
 end
 $$;
-comment on function net._notify_worker() is 'Local-only: NOTIFY rastro_net_request for every queued request.';
-
-create or replace trigger notify_worker
-after insert on net.http_request_queue
-for each row execute function net._notify_worker();
 
 -- Mirrors pg_net's _urlencode_string (curl_escape): every byte of the UTF-8 text except
 -- A-Z a-z 0-9 - . _ ~ becomes %XX.
@@ -102,121 +105,116 @@ comment on function net._urlencode_string(varchar) is 'Mirrors pg_net _urlencode
 -- already-encoded `key=value` pairs with '?' or, when the URL has a query already, '&'.
 create or replace function net._encode_url_with_params_array(url text, params_array text[]) returns text
 language plpgsql immutable
-set search_path = ''
 as $$
 begin
-  if url is null or url !~* '^https?://[^\s<>"]+$' then
-    raise exception 'invalid URL %: expected http(s)://host/path', quote_literal(url)
-      using errcode = 'invalid_parameter_value';
+  if url is null or params_array is null then
+    return null;
   end if;
-  if coalesce(cardinality(params_array), 0) = 0 then
+  if url !~* '^https?://[^\s<>"]+$' then
+    raise exception 'invalid URL "%": Bad scheme', url using errcode = 'internal_error';
+  end if;
+  if cardinality(params_array) = 0 then
     return url;
   end if;
   return url || case when position('?' in url) > 0 then '&' else '?' end || array_to_string(params_array, '&');
 end
 $$;
-comment on function net._encode_url_with_params_array(text, text[]) is
-  'Mirrors pg_net _encode_url_with_params_array: validates url and appends the encoded params as a query string.';
 
--- Local-only helper: params jsonb -> url-encoded key=value pairs, in jsonb key order like upstream.
-create or replace function net._url_with_params(url text, params jsonb) returns text
-language sql immutable
-set search_path = ''
-as $$
-  select net._encode_url_with_params_array(
-    url,
-    array(select net._urlencode_string(p.key) || '=' || net._urlencode_string(p.value)
-          from jsonb_each_text(coalesce(params, '{}'::jsonb)) as p))
-$$;
-comment on function net._url_with_params(text, jsonb) is 'Local-only: url with params appended as a query string.';
-
--- Mirrors net.http_get: queues a GET and returns its id; the request runs after commit.
+-- Queues an asynchronous GET; params become the query string. Returns the request id.
 create or replace function net.http_get(
   url text,
   params jsonb default '{}'::jsonb,
   headers jsonb default '{}'::jsonb,
-  timeout_milliseconds integer default 5000
+  timeout_milliseconds int default 5000
 ) returns bigint
-language plpgsql volatile security definer
-set search_path = ''
+language plpgsql
 as $$
 declare
   request_id bigint;
+  params_array text[];
 begin
+  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
+  into params_array
+  from jsonb_each_text(params);
+
   insert into net.http_request_queue (method, url, headers, timeout_milliseconds)
-  values ('GET', net._url_with_params(url, params), headers, timeout_milliseconds)
+  values ('GET', net._encode_url_with_params_array(url, params_array), headers, timeout_milliseconds)
   returning id into request_id;
+
+  perform net.wake();
   return request_id;
 end
 $$;
-comment on function net.http_get(text, jsonb, jsonb, integer) is
-  'Mirrors pg_net http_get: queues an asynchronous GET (params become the query string); returns the request id.';
 
--- Mirrors net.http_post: the body is JSON; a Content-Type header other than application/json is
--- rejected, a missing one is added, exactly as pg_net does.
+-- Queues an asynchronous JSON POST. A Content-Type header other than application/json is refused, a
+-- missing one is added.
 create or replace function net.http_post(
   url text,
   body jsonb default '{}'::jsonb,
   params jsonb default '{}'::jsonb,
   headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
-  timeout_milliseconds integer default 5000
+  timeout_milliseconds int default 5000
 ) returns bigint
-language plpgsql volatile security definer
-set search_path = ''
+language plpgsql
 as $$
 declare
-  content_type text;
   request_id bigint;
+  params_array text[];
+  content_type text;
 begin
-  select h.value into content_type
-  from jsonb_each_text(coalesce(headers, '{}'::jsonb)) as h
-  where lower(h.key) = 'content-type'
+  select h.header_value into content_type
+  from jsonb_each_text(coalesce(headers, '{}'::jsonb)) as h(header_name, header_value)
+  where lower(h.header_name) = 'content-type'
   limit 1;
+
   if content_type is null then
-    headers := coalesce(headers, '{}'::jsonb) || '{"Content-Type": "application/json"}'::jsonb;
-  elsif content_type <> 'application/json' then
+    headers := headers || '{"Content-Type": "application/json"}'::jsonb;
+  end if;
+  if content_type <> 'application/json' then
     raise exception 'Content-Type header must be "application/json"';
   end if;
+
+  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
+  into params_array
+  from jsonb_each_text(params);
+
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('POST', net._url_with_params(url, params), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  values ('POST', net._encode_url_with_params_array(url, params_array), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
   returning id into request_id;
+
+  perform net.wake();
   return request_id;
 end
 $$;
-comment on function net.http_post(text, jsonb, jsonb, jsonb, integer) is
-  'Mirrors pg_net http_post: queues an asynchronous JSON POST (params become the query string); returns the request id.';
 
--- Mirrors net.http_delete (pg_net 0.12+ signature, with the optional JSON body last).
+-- Queues an asynchronous DELETE with an optional JSON body.
 create or replace function net.http_delete(
   url text,
   params jsonb default '{}'::jsonb,
   headers jsonb default '{}'::jsonb,
-  timeout_milliseconds integer default 5000,
+  timeout_milliseconds int default 5000,
   body jsonb default null
 ) returns bigint
-language plpgsql volatile security definer
-set search_path = ''
+language plpgsql
 as $$
 declare
   request_id bigint;
+  params_array text[];
 begin
+  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
+  into params_array
+  from jsonb_each_text(params);
+
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('DELETE', net._url_with_params(url, params), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  values ('DELETE', net._encode_url_with_params_array(url, params_array), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
   returning id into request_id;
+
+  perform net.wake();
   return request_id;
 end
 $$;
-comment on function net.http_delete(text, jsonb, jsonb, integer, jsonb) is
-  'Mirrors pg_net http_delete: queues an asynchronous DELETE; returns the request id.';
 
--- Grants: see the header. Responses are readable by postgres and service_role, like on Supabase.
-revoke all on schema net from public;
-revoke all on all tables in schema net from public;
-revoke execute on all functions in schema net from public;
-grant usage on schema net to postgres, service_role;
-grant select, delete on net.http_request_queue, net._http_response to postgres, service_role;
-grant execute on function
-  net.http_get(text, jsonb, jsonb, integer),
-  net.http_post(text, jsonb, jsonb, jsonb, integer),
-  net.http_delete(text, jsonb, jsonb, integer, jsonb)
-  to postgres, service_role;
+-- Privileges exactly as pg_net 0.20.4 grants them (see the header).
+grant usage on schema net to public;
+grant all on all sequences in schema net to public;
+grant all on all tables in schema net to public;
