@@ -1,7 +1,8 @@
-// `npm run test:parity -- [--pgmq DIR] [--pg-net DIR] [--vault DIR] [-- <npm test args>]`
+// `npm run test:parity -- [--pgmq DIR] [--pg-net DIR] [--vault DIR] [--pgmq-git URL] [--pg-net-git URL]
+//    [--vault-git URL] [--keep] [-- <npm test args>]`
 // Runs the whole suite against the real upstream extensions instead of the local stand-ins:
-//   1. builds pgmq, pg_net and supabase_vault from the given source folders (or shallow git clones of
-//      their upstream repositories at the versions the stand-ins mirror) with this machine's PostgreSQL
+//   1. builds pgmq, pg_net and supabase_vault from the given source folders (or shallow git clones, of
+//      their upstream repositories or of the --…-git URL/path given, at the tags the stand-ins mirror) with this machine's PostgreSQL
 //      15 development files (postgresql-server-dev-15, libcurl4-openssl-dev, libsodium-dev,
 //      build-essential; installed with apt-get when missing and running as root);
 //   2. installs them with `make install DESTDIR=…` into a private copy of this machine's PostgreSQL 15
@@ -52,20 +53,20 @@ function filesUnder(dir: string): Set<string> {
 }
 
 /** The source tree to build: the folder given (copied, so its checkout stays clean) or a fresh clone. */
-function sourceFor(upstream: Upstream, given: string | undefined, work: string): { dir: string; origin: string; commit: string } {
+function sourceFor(upstream: Upstream, given: string | undefined, repository: string, work: string): { dir: string; origin: string; commit: string } {
   const checkout = join(work, 'src', upstream.name);
   if (given) {
     cpSync(given, checkout, { recursive: true, filter: (path) => !/\/\.git(\/|$)/.test(path) });
   } else {
-    log(`cloning ${upstream.repository} at ${upstream.tag}`);
-    run('git', ['clone', '--quiet', '--depth', '1', '--branch', upstream.tag, upstream.repository, checkout]);
+    log(`cloning ${repository} at ${upstream.tag}`);
+    run('git', ['clone', '--quiet', '--depth', '1', '--branch', upstream.tag, existsSync(repository) ? `file://${repository}` : repository, checkout]);
   }
   const gitDir = given ?? checkout;
   const commit = existsSync(join(gitDir, '.git')) ? run('git', ['-C', gitDir, 'rev-parse', 'HEAD']) : 'not a git checkout';
   const describe = existsSync(join(gitDir, '.git')) ? spawnSync('git', ['-C', gitDir, 'describe', '--tags', '--always', '--dirty'], { encoding: 'utf8' }).stdout.trim() : '';
   const dir = upstream.subdir && existsSync(join(checkout, upstream.subdir, 'Makefile')) ? join(checkout, upstream.subdir) : checkout;
   if (!existsSync(join(dir, 'Makefile'))) throw new Error(`${given ?? upstream.repository}: no Makefile for ${upstream.name}`);
-  return { dir, origin: given ?? `${upstream.repository} ${upstream.tag}`, commit: describe ? `${commit} (${describe})` : commit };
+  return { dir, origin: given ?? `${repository} ${upstream.tag}`, commit: describe ? `${commit} (${describe})` : commit };
 }
 
 /** The private copy: the system's bin, lib and share trees at the same paths under root. */
@@ -107,7 +108,10 @@ async function runSuite(binDirOfCopy: string, args: string[]): Promise<{ code: n
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { pgmq: { type: 'string' }, 'pg-net': { type: 'string' }, vault: { type: 'string' }, keep: { type: 'boolean', default: false } },
+    options: {
+      ...Object.fromEntries(upstreams.flatMap((u) => [[u.option, { type: 'string' }], [`${u.option}-git`, { type: 'string' }]])),
+      keep: { type: 'boolean', default: false },
+    } as Record<string, { type: 'string' } | { type: 'boolean'; default: boolean }>,
   });
   ensurePackages(buildPackages, log);
   const work = mkdtempSync(join(tmpdir(), 'rastro-parity-'));
@@ -120,7 +124,8 @@ async function main(): Promise<number> {
     const copy = privatePostgres(root);
     log(`private copy of ${pgBinDir} under ${root}`);
     for (const upstream of upstreams) {
-      const source = sourceFor(upstream, values[upstream.option as 'pgmq' | 'pg-net' | 'vault'], work);
+      const given = values[upstream.option] as string | undefined;
+      const source = sourceFor(upstream, given, (values[`${upstream.option}-git`] as string | undefined) ?? upstream.repository, work);
       log(`building ${upstream.name} from ${source.origin}`);
       run('make', [`PG_CONFIG=${copy.pgConfig}`], source.dir);
       const before = filesUnder(root);
