@@ -137,11 +137,14 @@ async function main(): Promise<number> {
     }
     result = await runSuite(copy.binDir, positionals);
   } finally {
-    if (values.keep) log(`kept ${work} (--keep)`);
-    else rmSync(work, { recursive: true, force: true });
+    if (values.keep) log(`kept ${work} (--keep): RASTRO_PG_BIN_DIR=${join(root, pgBinDir)} runs the stack on it; rm -rf it when done`);
+    else {
+      rmSync(work, { recursive: true, force: true });
+      log('removed the private copy and everything installed into it');
+    }
     const leftovers = upstreams.filter((u) => existsSync(join(systemShare, 'extension', `${u.name}.control`))).map((u) => u.name);
-    if (leftovers.length > 0) log(`WARNING: the machine's PostgreSQL has ${leftovers.join(', ')} installed (not by this script)`);
-    else log(`removed the private copy and everything installed into it; ${systemShare}/extension has none of pgmq, pg_net, supabase_vault`);
+    if (leftovers.length > 0) log(`WARNING: the machine's own PostgreSQL has ${leftovers.join(', ')} installed (not by this script)`);
+    else log(`${systemShare}/extension has none of pgmq, pg_net, supabase_vault: the machine's PostgreSQL is as before`);
   }
   console.log(['', 'parity run against the real upstream extensions:', ...used.map((u) => `  ${u}`), result.closing].join('\n'));
   return result.code;
