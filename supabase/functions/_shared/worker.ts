@@ -126,7 +126,7 @@ export function startBudget(budget: Budget): BudgetClock {
 }
 
 /** What a run reports: counts so far, problems (one line each), why it stopped. */
-export type RunState = { counts: RunCounts; problems: string[]; stoppedBy: StopReason | null };
+export type RunState = { runId: string; counts: RunCounts; problems: string[]; stoppedBy: StopReason | null };
 
 const maxProblemLines = 20;
 
@@ -141,6 +141,7 @@ export async function recordRun(worker: string, body: (state: RunState) => Promi
     [worker],
   );
   const state: RunState = {
+    runId: run.id,
     counts: { processed: 0, succeeded: 0, failed: 0, retried: 0 },
     problems: [],
     stoppedBy: null,
@@ -193,8 +194,12 @@ export type QueueWorker = {
   /** Either per message (`work`) or per batch (`handleBatch`, for workers that share state in a batch). */
   work?: MessageWork;
   handleBatch?(messages: QueueMessage[], run: RunContext): Promise<Settlement[]>;
-  /** The function to kick when the run stopped on its budget with work left, and its request body. */
-  chain?: { functionName: string; payload: Record<string, unknown> } | null;
+  /**
+   * The function to kick when the run stopped on its budget with work left, and its request body.
+   * Only while fewer than `maxOthers` (default 2) other runs of this worker are still running, so
+   * kicks from uploads, pg_cron and chains never pile up into more parallel drains than that.
+   */
+  chain?: { functionName: string; payload: Record<string, unknown>; maxOthers?: number } | null;
 };
 
 /** Drains `spec.queue` within `budget`, recording the run; returns its counts. */
@@ -202,7 +207,7 @@ export async function runQueueWorker(spec: QueueWorker, budget: Budget): Promise
   const state = await recordRun(spec.name, async (state) => {
     state.stoppedBy = await drain(spec, budget, state);
     if (spec.chain && (state.stoppedBy === 'wall' || state.stoppedBy === 'cpu' || state.stoppedBy === 'messages')) {
-      await chainNext(spec.chain, state);
+      await chainNext(spec.name, spec.chain, state);
     }
   });
   return state.counts;
@@ -229,15 +234,33 @@ async function drain(spec: QueueWorker, budget: Budget, state: RunState): Promis
 async function handleMessages(spec: QueueWorker, messages: QueueMessage[], run: RunContext): Promise<Settlement[]> {
   const overRead = spec.maxReads === undefined ? [] : messages.filter((m) => m.read_ct > spec.maxReads!);
   const fresh = messages.filter((message) => !overRead.includes(message));
-  const givenUp = overRead.map((message) => {
-    const reason = `${label(spec, message)} could not be processed after ${spec.maxReads} attempts`;
-    return spec.work?.giveUp?.(message, reason, run) ?? settle(message, { outcome: 'failed', error: reason });
-  });
-  let handled: Array<Promise<Settlement> | Settlement>;
-  if (spec.handleBatch) handled = fresh.length > 0 ? await spec.handleBatch(fresh, run) : [];
-  else if (spec.work) handled = fresh.map((message) => spec.work!.handle(message, run));
+  const givenUp = overRead.map((message) =>
+    guarded(spec, message, () => {
+      const reason = `${label(spec, message)} could not be processed after ${spec.maxReads} attempts`;
+      return spec.work?.giveUp?.(message, reason, run) ?? settle(message, { outcome: 'failed', error: reason });
+    })
+  );
+  let handled: Array<Promise<Settlement>>;
+  if (spec.handleBatch) {
+    handled = fresh.length > 0 ? (await spec.handleBatch(fresh, run)).map((s) => Promise.resolve(s)) : [];
+  } else if (spec.work) handled = fresh.map((message) => guarded(spec, message, () => spec.work!.handle(message, run)));
   else throw new Error(`worker ${spec.name} has neither work nor handleBatch`);
   return await Promise.all([...givenUp, ...handled]);
+}
+
+/** A message whose handler throws is retried after its backoff (and given up after maxReads). */
+async function guarded(
+  spec: QueueWorker,
+  message: QueueMessage,
+  body: () => Promise<Settlement> | Settlement,
+): Promise<Settlement> {
+  try {
+    return await body();
+  } catch (error) {
+    const problem = `${label(spec, message)}, attempt ${message.read_ct}: ${describe(error)}`;
+    console.error(`${spec.name}: ${problem}`);
+    return settle(message, { outcome: 'retry', error: problem });
+  }
 }
 
 /** Commits a settlement; when its transaction fails, its messages come back after a backoff instead. */
@@ -309,13 +332,29 @@ function label(spec: QueueWorker, message: QueueMessage): string {
   return spec.label?.(message) ?? `message ${message.msg_id}`;
 }
 
-/** Kicks the next invocation; a kick that cannot be sent is a problem of this run, not a failure. */
-async function chainNext(chain: NonNullable<QueueWorker['chain']>, state: RunState): Promise<void> {
+/** How long an unfinished run counts as running (a run killed by the platform never finishes). */
+const runningWindow = '10 minutes';
+
+/**
+ * Kicks the next invocation unless enough other runs of the worker are still draining (they chain
+ * themselves). A kick that cannot be sent is a problem of this run, not a failure.
+ */
+async function chainNext(worker: string, chain: NonNullable<QueueWorker['chain']>, state: RunState): Promise<void> {
   try {
-    await dbPool().query('select ops.invoke_edge_function($1, $2::jsonb)', [
-      chain.functionName,
-      JSON.stringify({ ...chain.payload, trigger: 'chain' }),
-    ]);
+    await dbPool().query(
+      `select ops.invoke_edge_function($1, $2::jsonb)
+       where (select count(*) from ops.worker_runs r
+              where r.worker = $3 and r.id <> $4 and r.finished_at is null
+                and r.started_at > now() - $6::interval) < $5`,
+      [
+        chain.functionName,
+        JSON.stringify({ ...chain.payload, trigger: 'chain' }),
+        worker,
+        state.runId,
+        chain.maxOthers ?? 2,
+        runningWindow,
+      ],
+    );
   } catch (error) {
     state.problems.push(`could not kick the next ${chain.functionName} run: ${describe(error)}`);
   }
