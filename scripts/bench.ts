@@ -132,7 +132,7 @@ function uploadFile(env: StackEnv, token: string, file: string, size: number): P
  */
 const workerProcessSource = (handlerUrl: string) => `
 import { createLeadImportWorker } from '${handlerUrl}';
-const worker = createLeadImportWorker({ budgetMs: 60 * 60 * 1000 });
+const worker = createLeadImportWorker({ budgetMs: 60 * 60 * 1000, cpuBudgetMs: Infinity, maxMessages: Infinity, chain: false });
 const res = await worker(new Request('http://bench.local/lead-import-worker', {
   method: 'POST', headers: { authorization: 'Bearer ' + Deno.env.get('SUPABASE_SERVICE_ROLE_KEY') },
 }));

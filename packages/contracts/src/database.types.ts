@@ -594,14 +594,14 @@ isOneToOne: false
                   ]
                 },"worker_runs": {
                   Row: {
-                    "error": string | null,"failed": number,"finished_at": string | null,"id": number,"processed": number,"retried": number,"started_at": string,"succeeded": number,"worker": string
+                    "cpu_ms": number | null,"error": string | null,"failed": number,"finished_at": string | null,"id": number,"processed": number,"retried": number,"started_at": string,"stopped_by": string | null,"succeeded": number,"worker": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "error"?: string | null,"failed"?: number,"finished_at"?: string | null,"id"?: never,"processed"?: number,"retried"?: number,"started_at"?: string,"succeeded"?: number,"worker": string
+                    "cpu_ms"?: number | null,"error"?: string | null,"failed"?: number,"finished_at"?: string | null,"id"?: never,"processed"?: number,"retried"?: number,"started_at"?: string,"stopped_by"?: string | null,"succeeded"?: number,"worker": string
                   }
                   Update: {
-                    "error"?: string | null,"failed"?: number,"finished_at"?: string | null,"id"?: never,"processed"?: number,"retried"?: number,"started_at"?: string,"succeeded"?: number,"worker"?: string
+                    "cpu_ms"?: number | null,"error"?: string | null,"failed"?: number,"finished_at"?: string | null,"id"?: never,"processed"?: number,"retried"?: number,"started_at"?: string,"stopped_by"?: string | null,"succeeded"?: number,"worker"?: string
                   }
                   Relationships: [
                     

@@ -2,13 +2,9 @@
 // `leads-import` puts on the pgmq queue `lead_import` for `lead-import-worker`.
 // The upload contract itself is described in docs/decisions/0003-csv-import.md.
 import { z } from 'zod';
-import type { CompanyRole } from './tenancy.ts';
 
 /** Largest file `leads-import` accepts (bytes); checked on Content-Length and again while streaming. */
 export const leadImportMaxBytes = 50 * 1024 * 1024;
-
-/** Roles that may import leads (the roles that may write leads). */
-export const leadImportRoles: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin', 'sales'];
 
 /** Content types accepted for the upload body (browsers label .csv files differently per platform). */
 export const leadImportContentTypes = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'] as const;
@@ -49,6 +45,8 @@ export type LeadImportChunkRow = z.infer<typeof LeadImportChunkRowSchema>;
  * query and can report a rejected row as header → cell. chunk_no comes from lead.enqueue_import_chunk.
  */
 export const LeadImportChunkSchema = z.object({
+  /** The import's company, set by lead.enqueue_import_chunk (absent on chunks queued before 20261201003100). */
+  company_id: z.uuid().optional(),
   import_id: z.uuid(),
   chunk_no: z.int().positive(),
   header: z.array(z.string()).min(1),

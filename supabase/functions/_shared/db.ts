@@ -23,7 +23,9 @@ export async function inTransaction<T>(body: (client: pg.PoolClient) => Promise<
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch((rollbackError: Error) => console.error('rollback failed', rollbackError.message));
+    await client.query('rollback').catch((rollbackError: Error) =>
+      console.error('rollback failed', rollbackError.message)
+    );
     throw error;
   } finally {
     client.release();
@@ -37,7 +39,9 @@ export async function inTransaction<T>(body: (client: pg.PoolClient) => Promise<
  */
 export function asUser<T>(claims: Record<string, unknown>, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return inTransaction(async (client) => {
-    await client.query(`select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`, [JSON.stringify(claims)]);
+    await client.query(`select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`, [
+      JSON.stringify(claims),
+    ]);
     return body(client);
   });
 }

@@ -13,7 +13,13 @@ export class HttpError extends Error {
   }
 }
 
-export function errorResponse(status: number, code: string, message: string, details?: unknown, headers: HeadersInit = {}): Response {
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+  headers: HeadersInit = {},
+): Response {
   const body: ApiError = { error: { code, message, ...(details === undefined ? {} : { details }) } };
   return Response.json(body, { status, headers });
 }

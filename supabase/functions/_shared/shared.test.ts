@@ -17,7 +17,10 @@ Deno.test('errorResponse uses the one error shape', async () => {
 });
 
 Deno.test('toErrorResponse keeps HttpError status and hides other errors', async () => {
-  assertEquals((await toErrorResponse(new HttpError(409, 'already_converted', 'x')).json()).error.code, 'already_converted');
+  assertEquals(
+    (await toErrorResponse(new HttpError(409, 'already_converted', 'x')).json()).error.code,
+    'already_converted',
+  );
   const original = console.error;
   console.error = () => {};
   try {
@@ -30,8 +33,16 @@ Deno.test('toErrorResponse keeps HttpError status and hides other errors', async
 });
 
 Deno.test('CORS allows only listed origins', () => {
-  assertEquals(corsHeaders('https://good.example', ['https://good.example'])['access-control-allow-origin'], 'https://good.example');
+  assertEquals(
+    corsHeaders('https://good.example', ['https://good.example'])['access-control-allow-origin'],
+    'https://good.example',
+  );
   assertEquals(corsHeaders('https://evil.example', ['https://good.example'])['access-control-allow-origin'], undefined);
-  assertEquals(preflight(new Request('http://x', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } }), ['https://good.example'])?.status, 403);
+  assertEquals(
+    preflight(new Request('http://x', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } }), [
+      'https://good.example',
+    ])?.status,
+    403,
+  );
   assertEquals(preflight(new Request('http://x', { method: 'GET' }), []), null);
 });

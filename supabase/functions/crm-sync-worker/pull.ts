@@ -2,16 +2,25 @@
 // contacts inserted since ops.sync_state.last_successful_sync (sync_type contacts_pull), page by page,
 // and write each page with lead.apply_crm_pull — one set-based upsert by e-mail per page, origin
 // dinamize, linked in lead_sync, not pushed back. The mark moves to the pull's start time only when
-// every page was fetched and written; a failure (or the run's time budget) leaves it where it was,
-// and the next pull asks again (writing a page twice changes nothing).
+// every page was fetched and written; a failure (or the run's budget: wall or CPU time) leaves it where
+// it was, and the next pull asks again (writing a page twice changes nothing). A pull is not chained:
+// it would start again from the same mark.
 import type pg from 'pg';
 import { dbPool, inTransaction } from '../_shared/db.ts';
 import type { DinamizeContact } from '../_shared/dinamize.ts';
 import { writeIntegrationCalls } from '../_shared/integrations-log.ts';
 import { type DinamizeLink, integrationColumns, type IntegrationRow, openLink, saveLinkStates } from './links.ts';
-import type { Counts } from './push.ts';
+import {
+  type Budget,
+  type BudgetClock,
+  describe,
+  type RunState,
+  startBudget,
+  type StopReason,
+} from '../_shared/worker.ts';
 
 export const pullSyncType = 'contacts_pull';
+export const pullWorkerName = 'crm-sync-worker:pull';
 const defaultPageSize = 500;
 /**
  * The search starts this long before the mark: Dinamize stamps insert_date with its own clock, to the
@@ -20,25 +29,34 @@ const defaultPageSize = 500;
  */
 export const pullOverlapSeconds = 600;
 
-export type PullOptions = { deadline: number; pageSize?: number; timeoutMs?: number };
+export type PullOptions = { pageSize?: number; timeoutMs?: number };
 
-export async function pullContacts(options: PullOptions): Promise<Counts> {
-  const counts: Counts = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
+type PullRun = PullOptions & { clock: BudgetClock };
+
+/** Pulls every active integration in turn (counts are integrations); returns why it stopped. */
+export async function pullContacts(budget: Budget, state: RunState, options: PullOptions = {}): Promise<StopReason> {
+  const clock = startBudget(budget);
   const { rows } = await dbPool().query<IntegrationRow>(
     `select ${integrationColumns} from ops.integrations
      where provider = 'dinamize' and sync_enabled and has_credentials
      order by company_id`,
   );
   for (const row of rows) {
-    if (Date.now() >= options.deadline) break;
-    counts.processed++;
-    if (await pullOne(row, options)) counts.succeeded++;
-    else counts.failed++;
+    const over = clock.exhausted(0);
+    if (over) return over;
+    state.counts.processed++;
+    const error = await pullOne(row, { ...options, clock });
+    if (error === null) state.counts.succeeded++;
+    else {
+      state.counts.failed++;
+      state.problems.push(`integration ${row.id}: ${error}`);
+    }
   }
-  return counts;
+  return 'drained';
 }
 
-async function pullOne(row: IntegrationRow, options: PullOptions): Promise<boolean> {
+/** One integration's pull; null when complete, else why not. */
+async function pullOne(row: IntegrationRow, options: PullRun): Promise<string | null> {
   const link = await openLink(row, row.company_id, options.timeoutMs);
   const { rows: [mark] } = await dbPool().query<{ last_successful_sync: Date | null; started_at: Date }>(
     `insert into ops.sync_state as s (company_id, integration_id, sync_type, last_attempt_at)
@@ -51,14 +69,14 @@ async function pullOne(row: IntegrationRow, options: PullOptions): Promise<boole
     await fetchAndApply(link, row.id, mark.last_successful_sync, options).catch((failure: unknown) => {
       // One company's failure must not stop the others' pulls; its mark stays and the error is recorded.
       console.error(`crm-sync-worker: pull of integration ${row.id} failed`, failure);
-      return `apply_failed: ${failure instanceof Error ? failure.message : String(failure)}`;
+      return `apply_failed: ${describe(failure)}`;
     });
   await inTransaction(async (client) => {
     await writeIntegrationCalls(client, link.calls.splice(0));
     await saveLinkStates(client, [link]);
     await recordPull(client, row.id, mark.started_at, error);
   });
-  return error === null;
+  return error;
 }
 
 /** Every page since the mark, written as it arrives; returns why it stopped early, or null when complete. */
@@ -66,12 +84,13 @@ async function fetchAndApply(
   link: DinamizeLink,
   integrationId: string,
   lastSync: Date | null,
-  options: PullOptions,
+  options: PullRun,
 ): Promise<string | null> {
   const since = lastSync ? new Date(lastSync.getTime() - pullOverlapSeconds * 1000) : null;
   const pageSize = options.pageSize ?? defaultPageSize;
   for (let page = 1;; page++) {
-    if (Date.now() >= options.deadline) return `incomplete: the run's time budget ended before page ${page}`;
+    const over = options.clock.exhausted(0);
+    if (over) return `incomplete: the run's ${over === 'cpu' ? 'CPU' : 'time'} budget ended before page ${page}`;
     const result = await link.client!.searchContactsInsertedSince(
       link.settings!.contact_list_code,
       since,

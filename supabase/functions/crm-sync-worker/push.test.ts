@@ -278,6 +278,20 @@ workerTest(
     assertEquals([dead.status, dead.attempts], ['failed', maxAttempts], 'failed after N attempts');
     assert(dead.last_error?.includes(`gave up after ${maxAttempts} attempts`), `last_error: ${dead.last_error}`);
     assertEquals((await messageState(db, lead.msgId)).where, 'archive', 'the dead letter stays in the archive');
+    const { rows: letters } = await db.query(
+      `select company_id, worker, read_ct, last_error from ops.dead_letters where queue_name = 'crm_sync' and msg_id = $1`,
+      [lead.msgId],
+    );
+    assertEquals(letters.length, 1, 'one row in ops.dead_letters, written with lead_sync failed');
+    assertEquals([letters[0].company_id, letters[0].worker, letters[0].read_ct], [
+      companyId,
+      'crm-sync-worker',
+      maxAttempts,
+    ]);
+    assert(
+      letters[0].last_error.includes(`gave up after ${maxAttempts} attempts`),
+      `last_error: ${letters[0].last_error}`,
+    );
 
     await clearDinamizeFaults();
     const { rows: [{ redriven }] } = await db.query('select lead.redrive_failed_crm_sync($1) as redriven', [companyId]);
@@ -373,6 +387,15 @@ workerTest(
           'archived',
         );
       }
+      const { rows: letters } = await db.query(
+        `select msg_id::text, last_error from ops.dead_letters where queue_name = 'crm_sync' and msg_id = any($1::bigint[]) order by msg_id`,
+        [[noEmail.msgId, optedOut.msgId, forged.msg_id, garbage.msg_id]],
+      );
+      assertEquals(letters, [
+        { msg_id: noEmail.msgId, last_error: 'lead_has_no_email' },
+        { msg_id: optedOut.msgId, last_error: 'lead_sync_turned_off' },
+        { msg_id: garbage.msg_id, last_error: 'invalid_message' },
+      ], 'the failures are dead letters; the foreign message is only archived');
     } finally {
       await dropCompany(db, otherCompany);
     }

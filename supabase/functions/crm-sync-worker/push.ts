@@ -1,39 +1,47 @@
 // Push: drains pgmq `crm_sync` (one message per lead change, sent by lead._enqueue_crm_sync) and makes
-// Dinamize hold each lead. Per batch: one read, one query for the leads and their lead_sync rows,
-// sequential Dinamize calls (the account allows ~60 a minute, so parallel calls would only hit the
-// limit sooner), then one transaction that writes every outcome set-based: lead_sync, archive,
-// visibility timeouts, the call log and integration states.
+// Dinamize hold each lead, on the shared worker runtime (_shared/worker.ts). Per batch: one read, one
+// query for the leads and their lead_sync rows, sequential Dinamize calls (the account allows ~60 a
+// minute, so parallel calls would only hit the limit sooner), then one transaction that writes every
+// outcome set-based: lead_sync, the call log and integration states, and with them what happens to
+// each message (archive, ops.dead_letter, visibility timeout).
 //
 // Message fate (the visibility timeout drives every retry; nothing is deleted):
 //   synced                      → lead_sync synced (+ external_id), message archived
 //   rate limit 240024           → message invisible for retry-after s; lead_sync pending, attempts+1;
 //                                 the company's other messages in this run wait as long, without a call
 //   5xx, timeout, token refused → message invisible for an exponential backoff; attempts+1; after
-//                                 `maxAttempts` lead_sync failed and the message archived (dead letter)
+//                                 `maxAttempts` lead_sync failed and the message dead-lettered
 //   credentials refused         → integration status error; the company's messages wait 5 min; no more
 //                                 calls for that company in this run (attempts unchanged: not the lead's fault)
 //   malformed request, lead without e-mail, sync turned off on the lead since, integration disabled
-//                               → lead_sync failed (last_error says which), archived
-//   lead deleted                → archived
+//                               → lead_sync failed (last_error says which), message dead-lettered
+//   lead deleted, or not of the company the message names → archived
+//   the run's budget ended      → message visible again at once, for the next run
 import { type CrmSyncMessage, CrmSyncMessageSchema } from '@rastro/contracts';
 import type pg from 'pg';
-import { dbPool, inTransaction } from '../_shared/db.ts';
+import { dbPool } from '../_shared/db.ts';
 import type { DinamizeContactInput } from '../_shared/dinamize.ts';
 import { writeIntegrationCalls } from '../_shared/integrations-log.ts';
+import { Queue, type QueueMessage } from '../_shared/queue.ts';
+import {
+  type Backoff,
+  backoffSeconds as backoff,
+  type QueueWorker,
+  type RunContext,
+  type Settlement,
+  type Verdict,
+} from '../_shared/worker.ts';
 import { type DinamizeLink, loadIntegrations, openLink, saveLinkStates } from './links.ts';
 
-export const crmSyncQueue = 'crm_sync';
+export const crmSyncQueue = new Queue('crm_sync');
+export const pushWorkerName = 'crm-sync-worker';
+/** Dinamize failures (5xx, timeouts, expired tokens) of one lead before it is dead-lettered. */
 export const maxAttempts = 8;
-const backoffBaseSeconds = 60;
-const backoffCapSeconds = 3600;
+const pushBackoff: Backoff = { baseSeconds: 60, capSeconds: 3600, jitter: 0.1 };
 /** How long a company's messages wait after its credentials or settings were found unusable. */
 export const configRetrySeconds = 300;
 
-export type Counts = { processed: number; succeeded: number; failed: number; retried: number };
-
 export type PushOptions = {
-  /** Epoch ms after which no new message is started. */
-  deadline: number;
   batchSize?: number;
   /** Seconds a read batch stays invisible to other workers while this one works on it. */
   visibilitySeconds?: number;
@@ -42,11 +50,8 @@ export type PushOptions = {
 
 /** Seconds before retry n (1-based): 60, 120, 240 … capped at an hour, plus up to 10 % jitter. */
 export function backoffSeconds(attempts: number, random: number = Math.random()): number {
-  const base = Math.min(backoffBaseSeconds * 2 ** Math.max(attempts - 1, 0), backoffCapSeconds);
-  return Math.round(base * (1 + 0.1 * random));
+  return backoff(attempts, pushBackoff, random);
 }
-
-type QueueMessage = { msg_id: string; read_ct: number; message: unknown };
 
 type LeadRow = {
   msg_id: string;
@@ -72,34 +77,54 @@ type Outcome =
   | { msgId: string; kind: 'dropped' }
   | { msgId: string; kind: 'released' };
 
-export async function drainQueue(options: PushOptions): Promise<Counts> {
-  const counts: Counts = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
+/**
+ * The push worker on the shared runtime. Attempts are counted per lead in lead_sync (only failures
+ * that are the lead's: not rate limits or refused credentials), so no read-count limit applies; a
+ * batch shares one Dinamize link per company across the run, and settles in one transaction.
+ */
+export function pushWorker(options: PushOptions = {}): QueueWorker {
   const links = new Map<string, DinamizeLink>();
-  const batchSize = options.batchSize ?? 10;
-  const visibilitySeconds = options.visibilitySeconds ?? 120;
-  while (Date.now() < options.deadline) {
-    const { rows } = await dbPool().query<QueueMessage>('select msg_id, read_ct, message from pgmq.read($1, $2, $3)', [
-      crmSyncQueue,
-      visibilitySeconds,
-      batchSize,
-    ]);
-    if (rows.length === 0) break;
-    const outcomes = await processBatch(rows, links, options);
-    await inTransaction((client) => applyOutcomes(client, outcomes, links));
-    for (const outcome of outcomes) {
-      if (outcome.kind === 'released') continue;
-      counts.processed++;
-      if (outcome.kind === 'synced') counts.succeeded++;
-      else if (outcome.kind === 'failed') counts.failed++;
-      else if (outcome.kind === 'retry') counts.retried++;
+  return {
+    name: pushWorkerName,
+    queue: crmSyncQueue,
+    batchSize: options.batchSize ?? 10,
+    visibilitySeconds: options.visibilitySeconds ?? 120,
+    backoff: pushBackoff,
+    label: (message) => `crm_sync message ${message.msg_id}`,
+    handleBatch: async (messages, run) => {
+      const outcomes = await processBatch(messages, links, run, options);
+      return [settlementOf(messages, outcomes, links)];
+    },
+    chain: { functionName: pushWorkerName, payload: { mode: 'push' } },
+  };
+}
+
+function settlementOf(messages: QueueMessage[], outcomes: Outcome[], links: Map<string, DinamizeLink>): Settlement {
+  const byId = new Map(messages.map((message) => [message.msg_id, message]));
+  const verdictOf = (outcome: Outcome): Verdict => {
+    switch (outcome.kind) {
+      case 'synced':
+        return { outcome: 'succeeded' };
+      case 'dropped':
+        return { outcome: 'skipped' };
+      case 'released':
+        return { outcome: 'released' };
+      case 'failed':
+        return { outcome: 'failed', error: outcome.error };
+      case 'retry':
+        return { outcome: 'retry', error: outcome.error, delaySeconds: outcome.delaySeconds };
     }
-  }
-  return counts;
+  };
+  return {
+    verdicts: outcomes.map((outcome) => ({ message: byId.get(outcome.msgId)!, verdict: verdictOf(outcome) })),
+    write: (tx) => writeOutcomes(tx, outcomes, links),
+  };
 }
 
 async function processBatch(
   messages: QueueMessage[],
   links: Map<string, DinamizeLink>,
+  run: RunContext,
   options: PushOptions,
 ): Promise<Outcome[]> {
   const valid: { msgId: string; message: CrmSyncMessage }[] = [];
@@ -138,7 +163,7 @@ async function processBatch(
   }
 
   for (const { msgId } of valid) {
-    if (Date.now() >= options.deadline) {
+    if (run.outOfBudget()) {
       outcomes.push({ msgId, kind: 'released' });
       continue;
     }
@@ -234,7 +259,8 @@ function contactOf(lead: LeadRow, link: DinamizeLink): DinamizeContactInput {
   return { email: lead.email!, name: lead.name, externalCode: lead.lead_id, customFields };
 }
 
-async function applyOutcomes(
+/** The batch's domain writes: lead_sync outcomes, the call log, integration states. */
+async function writeOutcomes(
   client: pg.PoolClient,
   outcomes: Outcome[],
   links: Map<string, DinamizeLink>,
@@ -275,26 +301,6 @@ async function applyOutcomes(
                                                 operation text, error text, delay_seconds integer)
        where s.id = o.sync_id and s.updated_at = o.sync_version::timestamptz`,
       [JSON.stringify(syncRows)],
-    );
-  }
-
-  const archived = outcomes.filter((outcome) =>
-    outcome.kind === 'synced' || outcome.kind === 'failed' || outcome.kind === 'dropped'
-  ).map((outcome) => outcome.msgId);
-  if (archived.length > 0) await client.query('select pgmq.archive($1, $2::bigint[])', [crmSyncQueue, archived]);
-
-  const delayed = outcomes.flatMap((outcome) =>
-    outcome.kind === 'retry'
-      ? [{ msg_id: outcome.msgId, delay: outcome.delaySeconds }]
-      : outcome.kind === 'released'
-      ? [{ msg_id: outcome.msgId, delay: 0 }]
-      : []
-  );
-  if (delayed.length > 0) {
-    await client.query(
-      `select count(*) from jsonb_to_recordset($1::jsonb) as v (msg_id bigint, delay integer)
-       cross join lateral pgmq.set_vt($2, v.msg_id, v.delay)`,
-      [JSON.stringify(delayed), crmSyncQueue],
     );
   }
 

@@ -7,7 +7,6 @@
 //                                           credentials and reports ok / the error code
 // The company is the caller's current company (JWT claim re-checked in the database), never a payload field.
 import {
-  adminRoles,
   type IntegrationAnswer,
   IntegrationProviderSchema,
   type IntegrationTestAnswer,
@@ -16,10 +15,8 @@ import {
   type IntegrationUpsert,
   IntegrationUpsertSchema,
   type IntegrationView,
-  TenantClaimsSchema,
 } from '@rastro/contracts';
 import type pg from 'pg';
-import { bearerClaims } from '../_shared/claims.ts';
 import { DecryptionError } from '../_shared/crypto.ts';
 import { asUser } from '../_shared/db.ts';
 import { createDinamizeClient, type DinamizeCall, type DinamizeCredentials } from '../_shared/dinamize.ts';
@@ -31,6 +28,7 @@ import {
 } from '../_shared/integration-credentials.ts';
 import { writeIntegrationCalls } from '../_shared/integrations-log.ts';
 import { readJsonBody } from '../_shared/json-body.ts';
+import { memberClaims, roleRequired } from '../_shared/member-claims.ts';
 
 type Caller = { claims: Record<string, unknown>; companyId: string };
 
@@ -63,31 +61,20 @@ export async function handler(req: Request): Promise<Response> {
 
 /** Claims of a signed-in admin of their current company (checked again in the database per request). */
 function adminCaller(req: Request): Caller {
-  const parsed = TenantClaimsSchema.safeParse(bearerClaims(req));
-  if (!parsed.success || parsed.data.role !== 'authenticated') {
-    throw new HttpError(401, 'not_a_user', "This needs a signed-in user's access token");
-  }
-  const { company_id: companyId, company_role: role } = parsed.data;
-  if (!companyId) throw new HttpError(403, 'no_company', 'Your account is not a member of any company');
-  if (!role || !adminRoles.includes(role)) {
-    throw new HttpError(403, 'admin_role_required', `This needs one of the roles ${adminRoles.join(', ')}`);
-  }
-  return { claims: parsed.data, companyId };
+  const claims = memberClaims(req, 'admin');
+  return { claims, companyId: claims.company_id };
 }
 
 /** Runs body as the caller (RLS applies) after the database confirms membership and admin role. */
 function asAdmin<T>(caller: Caller, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return asUser(caller.claims, async (client) => {
     const { rows } = await client.query<{ company_id: string | null; is_admin: boolean }>(
-      'select core.current_company_id() as company_id, core.has_company_role($1::text[]) as is_admin',
-      [adminRoles],
+      'select core.current_company_id() as company_id, core.is_company_admin() as is_admin',
     );
     if (rows[0].company_id !== caller.companyId) {
       throw new HttpError(403, 'not_a_member', 'You are no longer a member of this company');
     }
-    if (!rows[0].is_admin) {
-      throw new HttpError(403, 'admin_role_required', `This needs one of the roles ${adminRoles.join(', ')}`);
-    }
+    if (!rows[0].is_admin) throw roleRequired('admin');
     return await body(client);
   });
 }

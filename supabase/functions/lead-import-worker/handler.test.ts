@@ -161,15 +161,15 @@ stackTest(
     const { rows: [created] } = await db.query(
       `insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping, rows_total, chunks_total)
      select id, $1, 100, '{"columns": {"email": "email"}}', 2, 1 from core.companies where slug = 'demo-rastro'
-     returning id`,
+     returning id, company_id`,
       [`dead-${run}.csv`],
     );
     await db.query('begin');
     const { rows: [sent] } = await db.query(
-      `select pgmq.send('lead_import', jsonb_build_object('import_id', $1::uuid, 'chunk_no', 1, 'header', '["email"]'::jsonb,
+      `select pgmq.send('lead_import', jsonb_build_object('company_id', $3::uuid, 'import_id', $1::uuid, 'chunk_no', 1, 'header', '["email"]'::jsonb,
        'fields', '{"email": 0}'::jsonb, 'rows', jsonb_build_array(jsonb_build_object('line', 2, 'cells', jsonb_build_array($2::text)),
                                                                   jsonb_build_object('line', 3, 'problem', 'bad quotes')))) as msg_id`,
-      [created.id, `dead.${run}@example.com`],
+      [created.id, `dead.${run}@example.com`, created.company_id],
     );
     await db.query('update pgmq.q_lead_import set read_ct = 5 where msg_id = $1', [sent.msg_id]);
     await db.query('commit');
@@ -194,6 +194,16 @@ stackTest(
       sent.msg_id,
     ]);
     assert.equal(archived.n, 1, 'the message is archived, not deleted');
+    const { rows: letters } = await db.query(
+      `select company_id, worker, read_ct, last_error from ops.dead_letters where queue_name = 'lead_import' and msg_id = $1`,
+      [sent.msg_id],
+    );
+    assert.deepEqual(letters, [{
+      company_id: created.company_id,
+      worker: 'lead-import-worker',
+      read_ct: 6,
+      last_error: `chunk 1 could not be applied after 5 attempts (import ${created.id})`,
+    }], 'one dead letter, attributed to the company, written with the failed import');
   },
 );
 
@@ -214,6 +224,12 @@ stackTest('lead-import-worker: a failing chunk is retried later; a malformed mes
       );
       return state.orphan_reads >= 1 && state.orphan_hidden && state.malformed_archived;
     });
+    const { rows: [letter] } = await db.query(
+      `select company_id, last_error from ops.dead_letters where queue_name = 'lead_import' and msg_id = $1`,
+      [malformed.msg_id],
+    );
+    assert.equal(letter.company_id, null, 'a message naming no company is dead-lettered unattributed');
+    assert.match(letter.last_error, /is malformed/);
     const { rows: [run] } = await db.query(
       `select count(*)::int as n from ops.worker_runs where worker = 'lead-import-worker' and finished_at is not null and error like '%malformed%'`,
     );

@@ -1,37 +1,43 @@
-// lead-import-worker: drains the pgmq queue `lead_import` (chunks of CSV rows queued by leads-import).
-// Each row is validated with LeadImportRowSchema; valid rows and row errors of a chunk go to
-// lead.apply_import_chunk in one set-based call, in the same transaction as the message's archive, so
-// a chunk is applied once however often it is delivered (the function also ignores repeats).
-// A chunk that keeps failing is dead-lettered after `maxAttempts` reads: each of its rows becomes an
-// import error, the import ends `failed` with the reason, and the message is archived.
-// Called by pg_cron every minute and kicked by leads-import; drains for up to `budgetMs`.
-import {
-  type LeadImportChunk,
-  LeadImportChunkSchema,
-  type LeadImportWorkerRun,
-} from '@rastro/contracts/lead-imports.ts';
+// lead-import-worker: drains the pgmq queue `lead_import` (chunks of CSV rows queued by leads-import)
+// on the shared worker runtime (_shared/worker.ts). Each row is validated with LeadImportRowSchema;
+// valid rows and row errors of a chunk go to lead.apply_import_chunk in one set-based call, in the
+// same transaction as the message's archive, so a chunk is applied once however often it is delivered
+// (the function also ignores repeats). A chunk whose transaction fails comes back after a backoff.
+// A chunk still failing after `maxAttempts` reads is dead-lettered: each of its rows becomes an import
+// error, the import ends `failed` with the reason (lead.fail_import_chunk), and the message goes to
+// ops.dead_letters — all in one transaction. Messages are dispatched by `kind` (absent: a chunk).
+// Called by pg_cron every minute, kicked by leads-import and by its own chained run; each invocation
+// stops starting new chunks when its budget (wall time, CPU time, chunks) is spent and, with chunks
+// left, kicks the next one.
+import { type LeadImportChunk, LeadImportChunkSchema } from '@rastro/contracts/lead-imports.ts';
 import { importRowErrorReason, type LeadImportError, LeadImportRowSchema } from '@rastro/contracts/leads.ts';
-import { requireServiceRole } from '../_shared/claims.ts';
-import { dbPool, inTransaction } from '../_shared/db.ts';
-import { HttpError, toErrorResponse } from '../_shared/errors.ts';
+import type pg from 'pg';
+import { Queue, type QueueMessage } from '../_shared/queue.ts';
+import { type Budget, byKind, type MessageWork, runQueueWorker, settle, workerEndpoint } from '../_shared/worker.ts';
 
 export type LeadImportWorkerOptions = {
-  /** How long one invocation keeps draining (pg_cron calls every minute). */
+  /** Wall time one invocation keeps starting chunks, ms. */
   budgetMs?: number;
+  /** CPU time one invocation may use before it stops starting chunks, ms. */
+  cpuBudgetMs?: number;
+  /** Chunks one invocation reads at most. */
+  maxMessages?: number;
   /** Messages claimed per read and applied at the same time (each in its own transaction). */
   concurrency?: number;
   /** Visibility timeout of a claimed message, seconds. */
   visibilitySeconds?: number;
   /** Reads after which a failing chunk is dead-lettered. */
   maxAttempts?: number;
+  /** Kick the next invocation when the budget ended with chunks left (default true). */
+  chain?: boolean;
 };
 
-const queue = 'lead_import';
-const workerName = 'lead-import-worker';
+export const leadImportQueue = new Queue('lead_import');
+export const leadImportWorkerName = 'lead-import-worker';
+/** Per invocation; see docs/decisions/0004-worker-runtime.md. */
+export const leadImportBudget: Budget = { wallMs: 50_000, cpuMs: 1000, maxMessages: 40 };
 
-type QueueMessage = { msg_id: string; read_ct: number; message: unknown };
 type RowError = LeadImportError;
-type Outcome = 'succeeded' | 'failed' | 'retried';
 
 /** The record as read, header → cell (cells beyond the header as column_<n>), for the error report. */
 function rawRow(header: string[], cells: string[]): Record<string, string> {
@@ -87,151 +93,107 @@ function deadLetterErrors(chunk: LeadImportChunk, reason: string): RowError[] {
   });
 }
 
-async function applyAndArchive(
-  msgId: string,
-  chunk: LeadImportChunk,
-  valid: unknown[],
-  errors: RowError[],
-): Promise<void> {
-  await inTransaction(async (db) => {
-    await db.query('select lead.apply_import_chunk($1, $2, $3, $4)', [
-      chunk.import_id,
-      chunk.chunk_no,
-      JSON.stringify(valid),
-      JSON.stringify(errors),
-    ]);
-    await db.query('select pgmq.archive($1, $2::bigint)', [queue, msgId]);
-  });
+/** The import and chunk a message names, when it names them well enough to fail that chunk. */
+function chunkIdentity(raw: unknown): { importId: string; chunkNo: number } | null {
+  const fields = raw as { import_id?: unknown; chunk_no?: unknown } | null;
+  const importId = typeof fields?.import_id === 'string' && /^[0-9a-f-]{36}$/i.test(fields.import_id)
+    ? fields.import_id
+    : null;
+  const chunkNo = Number.isInteger(fields?.chunk_no) && (fields?.chunk_no as number) > 0
+    ? fields?.chunk_no as number
+    : null;
+  return importId !== null && chunkNo !== null ? { importId, chunkNo } : null;
 }
 
-/** Terminal state: the chunk's rows become errors, the import fails with `reason`, the message is archived. */
-async function deadLetter(
-  msgId: string,
-  importId: string,
-  chunkNo: number,
-  errors: RowError[],
-  reason: string,
-): Promise<void> {
-  await inTransaction(async (db) => {
-    await db.query('select lead.fail_import_chunk($1, $2, $3, $4)', [
-      importId,
-      chunkNo,
-      JSON.stringify(errors),
-      reason,
-    ]);
-    await db.query('select pgmq.archive($1, $2::bigint)', [queue, msgId]);
-  });
+/** The terminal state of a chunk: its rows (if any) become errors and its import fails with `reason`. */
+function failChunk(importId: string, chunkNo: number, errors: RowError[], reason: string) {
+  return (tx: pg.PoolClient) =>
+    tx.query('select lead.fail_import_chunk($1, $2, $3, $4)', [importId, chunkNo, JSON.stringify(errors), reason]);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A message that is not a chunk leads-import wrote: dead-lettered, failing its import if it names one. */
+function malformed(message: QueueMessage, issue: string) {
+  const reason = `chunk message ${message.msg_id} is malformed: ${issue}`;
+  const identity = chunkIdentity(message.message);
+  return settle(
+    message,
+    { outcome: 'failed', error: reason },
+    identity ? failChunk(identity.importId, identity.chunkNo, [], reason) : undefined,
+  );
+}
+
+function parseChunk(message: QueueMessage): { chunk: LeadImportChunk } | { issue: string } {
+  const parsed = LeadImportChunkSchema.safeParse(message.message);
+  return parsed.success ? { chunk: parsed.data } : { issue: parsed.error.issues[0]?.message ?? 'unknown shape' };
+}
+
+function chunkWork(maxAttempts: number): MessageWork {
+  return {
+    handle(message) {
+      const parsed = parseChunk(message);
+      if ('issue' in parsed) return malformed(message, parsed.issue);
+      const { chunk } = parsed;
+      const { valid, errors } = validateChunk(chunk);
+      return settle(
+        message,
+        { outcome: 'succeeded' },
+        (tx) =>
+          tx.query('select lead.apply_import_chunk($1, $2, $3, $4)', [
+            chunk.import_id,
+            chunk.chunk_no,
+            JSON.stringify(valid),
+            JSON.stringify(errors),
+          ]),
+      );
+    },
+    giveUp(message) {
+      const parsed = parseChunk(message);
+      if ('issue' in parsed) return malformed(message, parsed.issue);
+      const { chunk } = parsed;
+      const reason = `chunk ${chunk.chunk_no} could not be applied after ${maxAttempts} attempts`;
+      return settle(
+        message,
+        { outcome: 'failed', error: `${reason} (import ${chunk.import_id})` },
+        failChunk(chunk.import_id, chunk.chunk_no, deadLetterErrors(chunk, `not imported: ${reason}`), reason),
+      );
+    },
+  };
+}
+
+/** A chunk's place for problem lines: "import <id> chunk <n>" when the message says so. */
+function chunkLabel(message: QueueMessage): string {
+  const identity = chunkIdentity(message.message);
+  return identity ? `import ${identity.importId} chunk ${identity.chunkNo}` : `lead_import message ${message.msg_id}`;
 }
 
 export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (req: Request) => Promise<Response> {
-  const budgetMs = options.budgetMs ?? 50_000;
-  const concurrency = options.concurrency ?? 2;
-  const visibilitySeconds = options.visibilitySeconds ?? 120;
   const maxAttempts = options.maxAttempts ?? 5;
-
-  async function processMessage(message: QueueMessage, problems: string[]): Promise<Outcome> {
-    const parsed = LeadImportChunkSchema.safeParse(message.message);
-    if (!parsed.success) {
-      // Not something leads-import writes; keep it in the archive and fail its import if it names one.
-      const raw = message.message as { import_id?: unknown; chunk_no?: unknown } | null;
-      const reason = `chunk message ${message.msg_id} is malformed: ${
-        parsed.error.issues[0]?.message ?? 'unknown shape'
-      }`;
-      problems.push(reason);
-      const importId = typeof raw?.import_id === 'string' && /^[0-9a-f-]{36}$/i.test(raw.import_id)
-        ? raw.import_id
-        : null;
-      const chunkNo = Number.isInteger(raw?.chunk_no) && (raw?.chunk_no as number) > 0 ? raw?.chunk_no as number : null;
-      if (importId !== null && chunkNo !== null) {
-        await deadLetter(message.msg_id, importId, chunkNo, [], reason);
-      } else {
-        await dbPool().query('select pgmq.archive($1, $2::bigint)', [queue, message.msg_id]);
-      }
-      return 'failed';
-    }
-    const chunk = parsed.data;
-
-    if (message.read_ct > maxAttempts) {
-      const reason = `chunk ${chunk.chunk_no} could not be applied after ${maxAttempts} attempts`;
-      problems.push(`${reason} (import ${chunk.import_id})`);
-      await deadLetter(
-        message.msg_id,
-        chunk.import_id,
-        chunk.chunk_no,
-        deadLetterErrors(chunk, `not imported: ${reason}`),
-        reason,
-      );
-      return 'failed';
-    }
-
-    const { valid, errors } = validateChunk(chunk);
-    try {
-      await applyAndArchive(message.msg_id, chunk, valid, errors);
-      return 'succeeded';
-    } catch (error) {
-      // Left on the queue: it comes back after an exponential backoff (or the visibility timeout).
-      const backoffSeconds = Math.min(visibilitySeconds, 5 * 2 ** (message.read_ct - 1));
-      problems.push(
-        `import ${chunk.import_id} chunk ${chunk.chunk_no}, attempt ${message.read_ct}: ${describe(error)}`,
-      );
-      console.error(
-        `${workerName}: import ${chunk.import_id} chunk ${chunk.chunk_no} attempt ${message.read_ct} failed:`,
-        describe(error),
-      );
-      await dbPool().query('select pgmq.set_vt($1, $2::bigint, $3)', [queue, message.msg_id, backoffSeconds]);
-      return 'retried';
-    }
-  }
-
-  return async (req) => {
-    try {
-      if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'POST to run the worker');
-      requireServiceRole(req);
-      const pool = dbPool();
-      const run = await pool.query<{ id: string }>('insert into ops.worker_runs (worker) values ($1) returning id', [
-        workerName,
-      ]);
-      const counts: LeadImportWorkerRun = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
-      const problems: string[] = [];
-      const deadline = Date.now() + budgetMs;
-      try {
-        while (Date.now() < deadline) {
-          const { rows } = await pool.query<QueueMessage>(
-            'select msg_id::text, read_ct, message from pgmq.read($1, $2, $3)',
-            [queue, visibilitySeconds, concurrency],
-          );
-          if (rows.length === 0) break;
-          // Chunks share rows only through repeated e-mails, which apply_import_chunk upserts in e-mail
-          // order, so concurrent chunks mostly just wait for each other; a deadlock Postgres breaks
-          // comes back as an ordinary retry.
-          for (const outcome of await Promise.all(rows.map((message) => processMessage(message, problems)))) {
-            counts.processed += 1;
-            counts[outcome] += 1;
-          }
-        }
-      } finally {
-        await pool.query(
-          `update ops.worker_runs set finished_at = now(), processed = $2, succeeded = $3, failed = $4, retried = $5, error = $6
-           where id = $1`,
-          [
-            run.rows[0].id,
-            counts.processed,
-            counts.succeeded,
-            counts.failed,
-            counts.retried,
-            problems.length > 0 ? problems.slice(0, 20).join('\n') : null,
-          ],
-        );
-      }
-      return Response.json(counts);
-    } catch (error) {
-      return toErrorResponse(error);
-    }
+  const visibilitySeconds = options.visibilitySeconds ?? 120;
+  const budget: Budget = {
+    wallMs: options.budgetMs ?? leadImportBudget.wallMs,
+    cpuMs: options.cpuBudgetMs ?? leadImportBudget.cpuMs,
+    maxMessages: options.maxMessages ?? leadImportBudget.maxMessages,
   };
+  const work = byKind((message) => {
+    const kind = (message.message as { kind?: unknown } | null)?.kind;
+    return typeof kind === 'string' ? kind : 'chunk';
+  }, { chunk: chunkWork(maxAttempts) });
+  return workerEndpoint(() =>
+    runQueueWorker({
+      name: leadImportWorkerName,
+      queue: leadImportQueue,
+      // Chunks share rows only through repeated e-mails, which apply_import_chunk upserts in e-mail
+      // order, so concurrent chunks mostly just wait for each other; a deadlock Postgres breaks comes
+      // back as an ordinary retry.
+      batchSize: options.concurrency ?? 2,
+      visibilitySeconds,
+      maxReads: maxAttempts,
+      backoff: { baseSeconds: 5, capSeconds: visibilitySeconds, jitter: 0.1 },
+      label: chunkLabel,
+      work,
+      chain: options.chain === false ? null : { functionName: leadImportWorkerName, payload: {} },
+    }, budget)
+  );
 }
 
 export const handler = createLeadImportWorker();

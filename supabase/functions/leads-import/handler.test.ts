@@ -134,7 +134,12 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   await expectRefused(await upload({ token, body: lateBinary }), 422, 'not_csv', before);
 
   // Roles and tokens.
-  await expectRefused(await upload({ token: await signIn(demoUsers.viewer), body: good }), 403, 'forbidden', before);
+  await expectRefused(
+    await upload({ token: await signIn(demoUsers.viewer), body: good }),
+    403,
+    'editor_role_required',
+    before,
+  );
   await expectRefused(await upload({ token: stackEnv.serviceRoleKey, body: good }), 401, 'not_a_user', before);
   await expectRefused(await upload({ token: 'not-a-jwt', body: good }), 401, 'invalid_jwt', before);
 });
@@ -280,7 +285,7 @@ stackTest('leads-import: a token whose role was taken away since sign-in is refu
     await expectRefused(
       await upload({ token, body: csv(['email,name,phone', `x.${run}@example.com,X,`]) }),
       403,
-      'forbidden',
+      'editor_role_required',
       before,
     );
   } finally {

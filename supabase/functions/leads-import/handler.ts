@@ -8,10 +8,9 @@ import {
   type LeadImportChunkRow,
   leadImportContentTypes,
   leadImportMaxBytes,
-  leadImportRoles,
 } from '@rastro/contracts/lead-imports.ts';
 import { type LeadImportMapping, LeadImportMappingSchema } from '@rastro/contracts/leads.ts';
-import { memberClaims } from '../_shared/member-claims.ts';
+import { memberClaims, roleRequired } from '../_shared/member-claims.ts';
 import { corsHeaders, preflight } from '../_shared/cors.ts';
 import { CsvError, type CsvRecord, openCsv } from '../_shared/csv.ts';
 import { asUser } from '../_shared/db.ts';
@@ -109,7 +108,7 @@ function csvErrorToHttp(error: CsvError, maxBytes: number): HttpError {
 function asHttpError(error: unknown, maxBytes: number): unknown {
   if (error instanceof CsvError) return csvErrorToHttp(error, maxBytes);
   if ((error as { code?: unknown })?.code === '42501') {
-    return new HttpError(403, 'forbidden', 'Your membership does not allow importing leads into this company');
+    return roleRequired('editor');
   }
   return error;
 }
@@ -174,7 +173,7 @@ export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req
     if (answered) return answered;
     try {
       if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'POST the CSV file');
-      const claims = memberClaims(req, leadImportRoles);
+      const claims = memberClaims(req, 'editor');
       const url = new URL(req.url);
       const fileName = fileNameOf(url);
       const mapping = mappingOf(url);

@@ -4,7 +4,7 @@
 -- chunk's rows as errors and fails the import once; the pg_cron job exists.
 begin;
 \ir ../_helpers/install.psql
-select plan(24);
+select plan(25);
 
 select tests.create_user('sara@a.test');
 select tests.create_user('vera@a.test');
@@ -50,7 +50,7 @@ select is(
   1, 'the first chunk is number 1');
 select is(
   lead.enqueue_import_chunk((select id from the_import),
-    '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "rows": [{"line": 5, "cells": ["b@x.test", "Bia"]}], "import_id": "00000000-0000-0000-0000-000000000000", "chunk_no": 99}'),
+    '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "rows": [{"line": 5, "cells": ["b@x.test", "Bia"]}], "import_id": "00000000-0000-0000-0000-000000000000", "chunk_no": 99, "company_id": "00000000-0000-0000-0000-000000000001"}'),
   2, 'the second chunk is number 2, whatever the caller says');
 select results_eq($$ select rows_total, chunks_total, status from lead.lead_imports where file_name = 'leads.csv' $$,
   $$ values (3, 2, 'queued'::text) $$, 'totals count the queued rows and chunks');
@@ -59,6 +59,9 @@ select tests.clear_authentication();
 select results_eq($$ select m ->> 'import_id', (m ->> 'chunk_no')::int, jsonb_array_length(m -> 'rows'), m -> 'header' ->> 0 from pg_temp.queued() m $$,
   $$ select id::text, n, r, 'E-mail' from the_import, (values (1, 2), (2, 1)) v (n, r) order by n $$,
   'each chunk is one lead_import message naming the import (ids set by the function)');
+select results_eq($$ select m ->> 'company_id' from pg_temp.queued() m $$,
+  $$ values (tests.company_id('empresa-a')::text), (tests.company_id('empresa-a')::text) $$,
+  'each chunk message carries its import''s company on top, whatever the caller says');
 select tests.authenticate_as('sara@a.test');
 
 select throws_ok($$ select lead.enqueue_import_chunk((select id from the_import), '{"header": ["E-mail"], "fields": {}, "rows": []}') $$,

@@ -1,7 +1,11 @@
-/** Roles a member can hold in a company (`core.company_members.role`). */
-export const COMPANY_ROLES = ['owner', 'backoffice_admin', 'marketing_admin', 'sales', 'viewer'] as const;
+// Roles and role sets come from @rastro/contracts (named once; SQL has the same sets as
+// core.is_company_editor() / core.is_company_admin()); this adds what only the console needs.
+import { adminRoles, companyRoles, editorRoles, type CompanyRole } from '@rastro/contracts/tenancy.ts';
 
-export type CompanyRole = (typeof COMPANY_ROLES)[number];
+export type { CompanyRole };
+
+/** Roles a member can hold in a company (`core.company_members.role`). */
+export const COMPANY_ROLES = companyRoles;
 
 const ROLE_LABELS: Record<CompanyRole, string> = {
 	owner: 'Owner',
@@ -24,16 +28,12 @@ export function isReadOnly(role: CompanyRole): boolean {
 	return role === 'viewer';
 }
 
-/** Roles that create and change leads, move stages, convert and import (as the RLS policies on lead.leads). */
-const LEAD_WRITERS: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin', 'sales'];
-
-/** Roles that manage the company's set-up: pipeline stages, integrations. */
-const ADMINS: readonly CompanyRole[] = ['owner', 'backoffice_admin', 'marketing_admin'];
-
+/** Creates and changes leads, moves stages, converts and imports (editorRoles, as the RLS policies on lead.leads). */
 export function canWriteLeads(role: CompanyRole | null): boolean {
-	return role !== null && LEAD_WRITERS.includes(role);
+	return role !== null && editorRoles.includes(role);
 }
 
+/** Manages the company's set-up: pipeline stages, integrations (adminRoles). */
 export function isAdmin(role: CompanyRole | null): boolean {
-	return role !== null && ADMINS.includes(role);
+	return role !== null && adminRoles.includes(role);
 }

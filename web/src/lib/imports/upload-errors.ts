@@ -7,7 +7,7 @@ const MESSAGES: Record<string, string> = {
 	missing_header: 'The file is empty or its first line does not name the columns.',
 	wrong_separator: 'The columns are not separated by “,” or “;”. Export the file again as CSV.',
 	no_rows: 'The file has a header line but no rows to import.',
-	forbidden: 'Your role cannot import leads.',
+	editor_role_required: 'Your role cannot import leads.',
 	no_company: 'Your account is not a member of any company.'
 };
 
