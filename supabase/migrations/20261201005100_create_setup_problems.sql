@@ -35,7 +35,7 @@ begin
     ('pg_cron', 'the workers are never called on schedule',
      'Dashboard → Database → Extensions → enable pg_cron (or: create extension pg_cron with schema pg_catalog), then supabase db push.',
      exists (select 1 from pg_catalog.pg_extension x where x.extname = 'pg_cron')),
-    ('pgcrypto', 'hashing and the local auth helpers fail',
+    ('pgcrypto', 'the first migration enables it and the project''s cryptographic helpers (gen_random_bytes, crypt) come from it',
      'create extension pgcrypto with schema extensions;',
      exists (select 1 from pg_catalog.pg_extension x where x.extname = 'pgcrypto')),
     ('pg_trgm', 'lead search cannot use its index',
@@ -115,7 +115,7 @@ begin
   if exposed is not null then
     return query
     select 'schema_not_exposed', n.schema_name,
-           format('PostgREST does not expose schema %s (pgrst.db_schemas on authenticator): the console and workers get 406/404 for its tables.', n.schema_name),
+           format('PostgREST does not expose schema %s (pgrst.db_schemas on authenticator): the console''s reads of its tables and functions fail (PGRST106).', n.schema_name),
            'Dashboard → Project Settings → Data API → Exposed schemas: add it (or alter role authenticator set pgrst.db_schemas = ''…'' and notify pgrst, ''reload config'').'
     from pg_catalog.unnest(required_schemas) as n (schema_name)
     where n.schema_name <> all (exposed);
