@@ -48,9 +48,11 @@ returns table (
 -- pgmq.read decides visibility), not at the start of the caller's transaction.
 language plpgsql volatile security definer set search_path = ''
 as $$
+#variable_conflict use_column
 declare
   scope uuid; -- the company whose messages count; null: every message
   per_queue text;
+  counted jsonb;
 begin
   if not ops.caller_sees_all_companies() then
     if not core.is_company_admin() then
@@ -60,7 +62,9 @@ begin
   end if;
 
   -- One aggregate per queue table, pgmq.q_<name> lower-cased as pgmq.format_table_name names it,
-  -- glued into one statement: one round of scans whatever the number of queues.
+  -- glued into one statement: one round of scans whatever the number of queues. The dynamic part
+  -- only counts (into one jsonb value); the rows are then built by static SQL that plpgsql_check
+  -- can verify.
   select string_agg(format(
       $q$select %L::text as queue_name, count(*) as depth, count(*) filter (where m.vt <= clock_timestamp()) as visible,
                min(m.enqueued_at) as oldest_enqueued_at, max(m.enqueued_at) as newest_enqueued_at, max(m.read_ct) as max_read_ct
@@ -71,22 +75,26 @@ begin
   if per_queue is null then
     return;
   end if;
+  execute format('select jsonb_agg(to_jsonb(c)) from (%s) c', per_queue) into counted using scope;
 
-  return query execute format(
-    $q$with counted as (%s),
-       dead as (
-         select d.queue_name, count(*) as dead_letters, max(d.dead_at) as last_dead_at
-         from ops.dead_letters d
-         where $1 is null or d.company_id = $1
-         group by d.queue_name
-       )
-       select c.queue_name, c.depth, c.visible, c.oldest_enqueued_at, c.newest_enqueued_at,
-              extract(epoch from clock_timestamp() - c.oldest_enqueued_at)::integer,
-              c.max_read_ct, coalesce(d.dead_letters, 0), d.last_dead_at
-       from counted c left join dead d on d.queue_name = c.queue_name
-       order by c.queue_name$q$,
-    per_queue)
-  using scope;
+  return query
+  with per_queue_counts as (
+    select c.*
+    from jsonb_to_recordset(counted) as c (queue_name text, depth bigint, visible bigint, oldest_enqueued_at timestamptz,
+                                           newest_enqueued_at timestamptz, max_read_ct integer)
+  ),
+  dead as (
+    select d.queue_name, count(*) as dead_letters, max(d.dead_at) as last_dead_at
+    from ops.dead_letters d
+    where scope is null or d.company_id = scope
+    group by d.queue_name
+  )
+  select c.queue_name, c.depth, c.visible, c.oldest_enqueued_at, c.newest_enqueued_at,
+         extract(epoch from clock_timestamp() - c.oldest_enqueued_at)::integer,
+         c.max_read_ct, coalesce(d.dead_letters, 0), d.last_dead_at
+  from per_queue_counts c
+  left join dead d on d.queue_name = c.queue_name
+  order by c.queue_name;
 end
 $$;
 comment on function ops.queue_depth_rows() is
@@ -122,6 +130,8 @@ create view ops.dead_letter_summary with (security_invoker = true) as
   order by d.queue_name, d.company_id, d.dead_at desc, d.id desc;
 comment on view ops.dead_letter_summary is
   'Dead letters per queue and company with the latest one''s error. Over ops.dead_letters, whose RLS applies: company admins see their company, service_role all (rows with a null company are messages that named none).';
+comment on column ops.dead_letter_summary.queue_name is 'The pgmq queue the messages were taken off.';
+comment on column ops.dead_letter_summary.company_id is 'The company the messages named (top-level company_id); null for messages that named none (service_role only).';
 comment on column ops.dead_letter_summary.dead_letters is 'How many messages of this queue and company were given up on.';
 comment on column ops.dead_letter_summary.last_dead_at is 'When the latest was given up on.';
 comment on column ops.dead_letter_summary.last_worker is 'The worker that gave up on the latest.';
@@ -187,6 +197,8 @@ create view ops.worker_last_runs with (security_invoker = true) as
 comment on view ops.worker_last_runs is
   'The last run of every queue worker (ops.worker_runs) with its counts and how the last 24 hours went. Workers serve every company, so a company admin sees the same runs as every other admin, but not their error text (it may name other companies'' records); service_role sees it.';
 comment on column ops.worker_last_runs.worker is 'Worker name as it records itself, e.g. crm-sync-worker, crm-sync-worker:pull, lead-import-worker.';
+comment on column ops.worker_last_runs.started_at is 'When the last run started.';
+comment on column ops.worker_last_runs.finished_at is 'When it finished; null while running or when the invocation died.';
 comment on column ops.worker_last_runs.duration_ms is 'finished_at - started_at in milliseconds; null while running or when the run never finished.';
 comment on column ops.worker_last_runs.outcome is 'ok: finished without error; error: recorded an error (a crash, or problems with some messages); running: started in the last 10 minutes and not finished; unfinished: started earlier and never finished (the invocation died).';
 comment on column ops.worker_last_runs.processed is 'Messages (or, for a pull, integrations) the run took.';
@@ -224,6 +236,11 @@ create view ops.failing_integrations with (security_invoker = true) as
     and (ops.caller_sees_all_companies() or (select core.is_company_admin()));
 comment on view ops.failing_integrations is
   'Integrations in status error with why (status_message) and their last failing call (ops.integrations_log). RLS of ops.integrations applies and the view adds the admin check: company admins see their company''s, service_role all.';
+comment on column ops.failing_integrations.integration_id is 'ops.integrations.id.';
+comment on column ops.failing_integrations.company_id is 'The company the integration belongs to.';
+comment on column ops.failing_integrations.provider is 'The external system, e.g. dinamize.';
+comment on column ops.failing_integrations.display_name is 'The name the company gave it, if any.';
+comment on column ops.failing_integrations.sync_enabled is 'Whether the company has the sync switched on (messages of a failing integration wait, they are not lost).';
 comment on column ops.failing_integrations.status_message is 'Why the integration is in error, as the worker wrote it (e.g. invalid_credentials: …).';
 comment on column ops.failing_integrations.updated_at is 'When the integration row last changed (its status, or its settings).';
 comment on column ops.failing_integrations.last_failed_call_at is 'When its last unsuccessful call to the provider happened; null when none is logged.';
