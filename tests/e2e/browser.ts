@@ -57,3 +57,19 @@ export async function fullPageScreenshot(page: Page, path: string): Promise<void
 	await page.evaluate(() => window.scrollTo(0, 0));
 	await page.screenshot({ path, fullPage: true });
 }
+
+/** The current company as the header shows it: the name on its own, not inside the switcher. */
+export function headerCompany(page: Page, name: string) {
+	return page.getByRole('banner').getByText(name, { exact: true });
+}
+
+/** Switches the current company through the header's switcher and waits for the header to show it. */
+export async function switchCompany(page: Page, name: string): Promise<void> {
+	const switcher = page.getByRole('form', { name: 'Switch company' });
+	const option = switcher.getByRole('option', { name: new RegExp(`^${name} ·`) });
+	const value = await option.getAttribute('value');
+	if (!value) throw new Error(`the company switcher has no option for ${name}`);
+	await switcher.getByLabel('Company').selectOption(value);
+	await switcher.getByRole('button', { name: 'Switch' }).click();
+	await headerCompany(page, name).waitFor();
+}

@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatCount, formatDateTime } from '../../web/src/lib/format.ts';
-import { fullPageScreenshot, launchChromium, openContext, openPage, signIn, type ConsoleUser } from './browser.ts';
+import { fullPageScreenshot, headerCompany, launchChromium, openContext, openPage, signIn, switchCompany, type ConsoleUser } from './browser.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
 const API_URL = process.env.API_URL?.replace(/\/+$/, '');
@@ -20,6 +20,8 @@ const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const DEMO_ADMIN: ConsoleUser = { email: 'admin@demo.rastro.local', password: 'demo-admin-pass' };
 const DEMO_VIEWER: ConsoleUser = { email: 'viewer@demo.rastro.local', password: 'demo-viewer-pass' };
 const OUTRA_ADMIN: ConsoleUser = { email: 'admin@outra.rastro.local', password: 'outra-admin-pass' };
+/** Marketing admin of Demo Rastro and viewer of Outra Empresa. */
+const AGENCY: ConsoleUser = { email: 'agency@demo.rastro.local', password: 'demo-agency-pass' };
 
 const STEP_TIMEOUT = 15_000;
 const TEST_TIMEOUT = 120_000;
@@ -158,19 +160,39 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !API_URL || !SERVICE_ROLE_KEY)('opera
 		TEST_TIMEOUT
 	);
 
+	/** The 403 a non-admin gets: the reason, and nothing of the page's data. */
+	async function expectAdminsOnly(): Promise<void> {
+		const response = await page.goto(`${CONSOLE_URL}/operations`);
+		expect(response?.status()).toBe(403);
+		await page.getByText('Operations is for company admins only').waitFor();
+		expect(await page.getByRole('table').count()).toBe(0);
+		expect(await page.getByText(DEAD_ERROR).count()).toBe(0);
+		expect(await page.getByText('setup problems').count()).toBe(0);
+		expect(await page.getByText(QUEUE).count()).toBe(0);
+	}
+
 	it(
-		'shows a viewer only that the page is for admins',
+		'shows a viewer of Demo only that the page is for admins',
 		async () => {
 			await signIn(page, CONSOLE_URL!, DEMO_VIEWER);
 			expect(await page.getByRole('link', { name: 'Operations' }).count(), 'no Operations link in the navigation').toBe(0);
-			const response = await page.goto(`${CONSOLE_URL}/operations`);
-			expect(response?.status()).toBe(403);
-			await page.getByText('Operations is for company admins only').waitFor();
-			expect(await page.getByRole('table').count()).toBe(0);
-			expect(await page.getByText(DEAD_ERROR).count()).toBe(0);
-			expect(await page.getByText('setup problems').count()).toBe(0);
-			expect(await page.getByText(QUEUE).count()).toBe(0);
+			await expectAdminsOnly();
 			await fullPageScreenshot(page, `${RESULTS}operations-viewer.png`);
+		},
+		TEST_TIMEOUT
+	);
+
+	it(
+		'shows a viewer of another company nothing, though they are an admin of Demo',
+		async () => {
+			await signIn(page, CONSOLE_URL!, AGENCY);
+			if (await headerCompany(page, 'Demo Rastro').isVisible()) await switchCompany(page, 'Outra Empresa');
+			try {
+				await expectAdminsOnly();
+			} finally {
+				await openPage(page, CONSOLE_URL!, '/');
+				await switchCompany(page, 'Demo Rastro'); // their default again, as the other suites expect
+			}
 		},
 		TEST_TIMEOUT
 	);
