@@ -1,4 +1,4 @@
--- The shared worker runtime (supabase/functions/_shared/worker.ts, docs/decisions/0004-worker-runtime.md):
+-- The shared worker runtime (supabase/functions/_shared/worker.ts, docs/decisions/0005-worker-runtime.md):
 -- * ops.worker_runs records why a run stopped and the CPU time it used, so the per-invocation sizing
 --   (Supabase: 2 s CPU per request) can be watched run by run;
 -- * lead_import chunk messages carry their company on top (company_id), like every queue message, so

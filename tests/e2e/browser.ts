@@ -30,3 +30,46 @@ export async function openContext(browser: Browser, stepTimeoutMs: number, optio
 	context.setDefaultNavigationTimeout(30_000);
 	return { context, page: await context.newPage() };
 }
+
+/** A console user of the demo data set (scripts/seed-demo.ts, README "Demo logins"). */
+export interface ConsoleUser {
+	email: string;
+	password: string;
+}
+
+/** Opens a console page and waits until it is hydrated (its scripts loaded, nothing in flight). */
+export async function openPage(page: Page, consoleUrl: string, path: string): Promise<void> {
+	await page.goto(`${consoleUrl}${path}`);
+	await page.waitForLoadState('networkidle');
+}
+
+/** Signs in through the login form and waits for the Overview. */
+export async function signIn(page: Page, consoleUrl: string, user: ConsoleUser): Promise<void> {
+	await openPage(page, consoleUrl, '/login');
+	await page.getByLabel('E-mail').fill(user.email);
+	await page.getByLabel('Password').fill(user.password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL((url) => url.pathname === '/');
+}
+
+/** A full-page capture from the top: the sidebar is sticky, so that is where a person sees it. */
+export async function fullPageScreenshot(page: Page, path: string): Promise<void> {
+	await page.evaluate(() => window.scrollTo(0, 0));
+	await page.screenshot({ path, fullPage: true });
+}
+
+/** The current company as the header shows it: the name on its own, not inside the switcher. */
+export function headerCompany(page: Page, name: string) {
+	return page.getByRole('banner').getByText(name, { exact: true });
+}
+
+/** Switches the current company through the header's switcher and waits for the header to show it. */
+export async function switchCompany(page: Page, name: string): Promise<void> {
+	const switcher = page.getByRole('form', { name: 'Switch company' });
+	const option = switcher.getByRole('option', { name: new RegExp(`^${name} ·`) });
+	const value = await option.getAttribute('value');
+	if (!value) throw new Error(`the company switcher has no option for ${name}`);
+	await switcher.getByLabel('Company').selectOption(value);
+	await switcher.getByRole('button', { name: 'Switch' }).click();
+	await headerCompany(page, name).waitFor();
+}

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, openContext } from './browser.ts';
+import { headerCompany, launchChromium, openContext, switchCompany } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -27,21 +27,6 @@ async function signIn(page: Page, user: { email: string; password: string }): Pr
 
 async function waitForPath(page: Page, pathname: string): Promise<void> {
 	await page.waitForURL((url) => url.pathname === pathname);
-}
-
-/** The current company as the header shows it: the name on its own, not inside the switcher. */
-function headerCompany(page: Page, name: string) {
-	return page.getByRole('banner').getByText(name, { exact: true });
-}
-
-async function switchCompany(page: Page, name: string): Promise<void> {
-	const switcher = page.getByRole('form', { name: 'Switch company' });
-	const option = switcher.getByRole('option', { name: new RegExp(`^${name} ·`) });
-	const value = await option.getAttribute('value');
-	expect(value, `an option for ${name}`).toBeTruthy();
-	await switcher.getByLabel('Company').selectOption(value!);
-	await switcher.getByRole('button', { name: 'Switch' }).click();
-	await headerCompany(page, name).waitFor();
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {

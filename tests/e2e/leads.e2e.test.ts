@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, openContext } from './browser.ts';
+import { fullPageScreenshot, launchChromium, openContext, openPage, signIn as signInAs, type ConsoleUser } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -20,25 +20,9 @@ const TEST_TIMEOUT = 120_000;
 /** Unique per run: every e-mail this suite creates carries it. */
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 
-/** Opens a console page and waits until it is hydrated (its scripts loaded, nothing in flight). */
-async function open(page: Page, path: string): Promise<void> {
-	await page.goto(`${CONSOLE_URL}${path}`);
-	await page.waitForLoadState('networkidle');
-}
-
-async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
-	await open(page, '/login');
-	await page.getByLabel('E-mail').fill(user.email);
-	await page.getByLabel('Password').fill(user.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL((url) => url.pathname === '/');
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-	// The sidebar is sticky: from the top, a full-page capture shows it where a person sees it.
-	await page.evaluate(() => window.scrollTo(0, 0));
-	await page.screenshot({ path: `${RESULTS}${name}.png`, fullPage: true });
-}
+const open = (page: Page, path: string) => openPage(page, CONSOLE_URL!, path);
+const signIn = (page: Page, user: ConsoleUser) => signInAs(page, CONSOLE_URL!, user);
+const screenshot = (page: Page, name: string) => fullPageScreenshot(page, `${RESULTS}${name}.png`);
 
 const leadPage = /^\/leads\/[0-9a-f-]{36}$/;
 

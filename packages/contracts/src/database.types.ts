@@ -568,6 +568,12 @@ isOneToOne: false
       foreignKeyName: "integrations_log_integration_id_fkey"
       columns: ["integration_id"]
 isOneToOne: false
+      referencedRelation: "failing_integrations"
+      referencedColumns: ["integration_id"]
+    },{
+      foreignKeyName: "integrations_log_integration_id_fkey"
+      columns: ["integration_id"]
+isOneToOne: false
       referencedRelation: "integrations"
       referencedColumns: ["id"]
     }
@@ -585,6 +591,12 @@ isOneToOne: false
                   }
                   Relationships: [
                     {
+      foreignKeyName: "integration_belongs_to_company"
+      columns: ["company_id","integration_id"]
+isOneToOne: false
+      referencedRelation: "failing_integrations"
+      referencedColumns: ["company_id","integration_id"]
+    },{
       foreignKeyName: "integration_belongs_to_company"
       columns: ["company_id","integration_id"]
 isOneToOne: false
@@ -609,17 +621,67 @@ isOneToOne: false
                 }
           }
           Views: {
-            [_ in never]: never
+            "dead_letter_summary": {
+                  Row: {
+                    "company_id": string | null,"dead_letters": number | null,"last_dead_at": string,"last_error": string,"last_msg_id": number,"last_read_ct": number,"last_worker": string,"queue_name": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"failing_integrations": {
+                  Row: {
+                    "company_id": string,"display_name": string | null,"integration_id": string,"last_failed_call_at": string | null,"last_failed_error": string | null,"last_failed_operation": string | null,"last_failed_status_code": number | null,"provider": string,"status_message": string | null,"sync_enabled": boolean,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"queue_depth": {
+                  Row: {
+                    "dead_letters": number | null,"depth": number | null,"last_dead_at": string | null,"max_read_ct": number | null,"newest_enqueued_at": string | null,"oldest_enqueued_at": string | null,"oldest_message_age_seconds": number | null,"queue_name": string | null,"visible": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"worker_last_runs": {
+                  Row: {
+                    "duration_ms": number | null,"error_runs_last_24h": number | null,"failed": number | null,"finished_at": string | null,"last_error": string | null,"outcome": string | null,"processed": number | null,"retried": number | null,"runs_last_24h": number | null,"started_at": string | null,"succeeded": number | null,"worker": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
             "attach_audit":
 { Args: { "secret_columns"?: (string)[],"target": unknown }; Returns: undefined
+                           },
+"caller_sees_all_companies":
+{ Args: Record<PropertyKey, never>; Returns: boolean
                            },
 "dead_letter":
 { Args: { "last_error": string,"msg_id": number,"queue_name": string,"worker": string }; Returns: boolean
                            },
 "invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
+                           },
+"queue_depth_rows":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "dead_letters": number,"depth": number,"last_dead_at": string,"max_read_ct": number,"newest_enqueued_at": string,"oldest_enqueued_at": string,"oldest_message_age_seconds": number,"queue_name": string,"visible": number
+            }[]
+                           },
+"setup_problems":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "code": string,"how_to_fix": string,"subject": string,"what": string
+            }[]
+                           },
+"worker_last_run_rows":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "duration_ms": number,"error_runs_last_24h": number,"failed": number,"finished_at": string,"last_error": string,"outcome": string,"processed": number,"retried": number,"runs_last_24h": number,"started_at": string,"succeeded": number,"worker": string
+            }[]
                            }
           }
           Enums: {

@@ -1,4 +1,4 @@
-// The one runtime of every queue worker (see docs/decisions/0004-worker-runtime.md):
+// The one runtime of every queue worker (see docs/decisions/0005-worker-runtime.md):
 // * the endpoint: POST only (405), service role only (403), the run's counts as the answer;
 // * run bookkeeping: a row in ops.worker_runs at the start, counts, problems, CPU time and why the run
 //   stopped at the end — also when the run throws;

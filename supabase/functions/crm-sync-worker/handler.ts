@@ -11,7 +11,7 @@ import { type Budget, recordRun, runQueueWorker, workerEndpoint } from '../_shar
 import { pullContacts, pullWorkerName } from './pull.ts';
 import { pushWorker } from './push.ts';
 
-/** Per invocation; the request's maxRuntimeMs sets the wall time. See docs/decisions/0004-worker-runtime.md. */
+/** Per invocation; the request's maxRuntimeMs sets the wall time. See docs/decisions/0005-worker-runtime.md. */
 export const crmSyncBudget: Omit<Budget, 'wallMs'> = { cpuMs: 1000, maxMessages: 300 };
 
 export const handler = workerEndpoint(async (req) => {

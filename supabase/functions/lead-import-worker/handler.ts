@@ -34,7 +34,7 @@ export type LeadImportWorkerOptions = {
 
 export const leadImportQueue = new Queue('lead_import');
 export const leadImportWorkerName = 'lead-import-worker';
-/** Per invocation; see docs/decisions/0004-worker-runtime.md. */
+/** Per invocation; see docs/decisions/0005-worker-runtime.md. */
 export const leadImportBudget: Budget = { wallMs: 50_000, cpuMs: 1000, maxMessages: 40 };
 
 type RowError = LeadImportError;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDateTime, formatMoney, percent, plural } from './format.ts';
+import { formatDate, formatDateTime, formatMilliseconds, formatMoney, formatSeconds, percent, plural } from './format.ts';
 
 describe('formatting', () => {
 	it('shows dates and times in UTC', () => {
@@ -27,5 +27,20 @@ describe('formatting', () => {
 		expect(percent(1000, 1000)).toBe(100);
 		expect(percent(5, null)).toBe(0);
 		expect(percent(12, 10)).toBe(100);
+	});
+
+	it('shows spans of time in their two coarsest units', () => {
+		expect(formatSeconds(0)).toBe('0 s');
+		expect(formatSeconds(45)).toBe('45 s');
+		expect(formatSeconds(200)).toBe('3 min 20 s');
+		expect(formatSeconds(7_500)).toBe('2 h 5 min');
+		expect(formatSeconds(3_600)).toBe('1 h');
+		expect(formatSeconds(3 * 86_400 + 4 * 3_600 + 59)).toBe('3 d 4 h');
+		expect(formatSeconds(null)).toBe('—');
+		expect(formatSeconds(-1)).toBe('—');
+		expect(formatMilliseconds(850)).toBe('850 ms');
+		expect(formatMilliseconds(1500)).toBe('1.5 s');
+		expect(formatMilliseconds(125_000)).toBe('2 min 5 s');
+		expect(formatMilliseconds(null)).toBe('—');
 	});
 });

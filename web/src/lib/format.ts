@@ -51,3 +51,29 @@ export function percent(done: number, total: number | null | undefined): number 
 	if (!total || total <= 0) return 0;
 	return Math.min(100, Math.max(0, Math.floor((done / total) * 100)));
 }
+
+/** A span of time, coarsest two units: "45 s", "3 min 20 s", "2 h 5 min", "3 d 4 h"; '—' for none. */
+export function formatSeconds(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value) || value < 0) return '—';
+	const seconds = Math.floor(value);
+	const units: readonly (readonly [number, string])[] = [
+		[86_400, 'd'],
+		[3_600, 'h'],
+		[60, 'min'],
+		[1, 's']
+	];
+	const first = units.findIndex(([size]) => seconds >= size);
+	const [size, unit] = units[first] ?? [1, 's'];
+	const whole = Math.floor(seconds / size);
+	const next = units[first + 1];
+	const rest = next ? Math.floor((seconds % size) / next[0]) : 0;
+	return next && rest > 0 ? `${whole} ${unit} ${rest} ${next[1]}` : `${whole} ${unit}`;
+}
+
+/** A duration in milliseconds: "850 ms" below a second, else as formatSeconds; '—' for none. */
+export function formatMilliseconds(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value) || value < 0) return '—';
+	if (value < 1000) return `${Math.round(value)} ms`;
+	if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
+	return formatSeconds(value / 1000);
+}

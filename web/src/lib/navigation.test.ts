@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	canOpenModule,
 	canOpenPath,
+	isAdminOnly,
 	MODULES,
 	moduleForPath,
 	modulesFor,
@@ -68,6 +69,10 @@ describe('modules by role', () => {
 				expect(canOpenModule(role, id), `${role} → ${id}`).toBe(ADMIN_ROLES.includes(role));
 			}
 		}
+	});
+
+	it('names exactly the admin-only modules as such (their refusal says "admins only")', () => {
+		expect(new Set(MODULES.filter((module) => isAdminOnly(module.id)).map((module) => module.id))).toEqual(new Set(ADMIN_ONLY));
 	});
 
 	it('shows only the Overview to someone without a company', () => {

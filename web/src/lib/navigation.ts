@@ -1,4 +1,4 @@
-import type { CompanyRole } from './roles.ts';
+import { COMPANY_ROLES, isAdmin, type CompanyRole } from './roles.ts';
 
 export type ModuleId =
 	| 'overview'
@@ -193,6 +193,11 @@ export function moduleById(id: ModuleId): ConsoleModule {
 
 export function canOpenModule(role: CompanyRole | null, id: ModuleId): boolean {
 	return (role ? MODULES_BY_ROLE[role] : WITHOUT_COMPANY).includes(id);
+}
+
+/** Whether only the admin roles (owner, back-office admin, marketing admin) open a module. */
+export function isAdminOnly(id: ModuleId): boolean {
+	return COMPANY_ROLES.every((role) => canOpenModule(role, id) === isAdmin(role));
 }
 
 /** The modules a role sees, in navigation order. */

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { canOpenModule, moduleById, type ConsoleModule, type ModuleId } from '../navigation.ts';
+import { canOpenModule, isAdminOnly, moduleById, type ConsoleModule, type ModuleId } from '../navigation.ts';
 import type { CompanyRole } from '../roles.ts';
 
 interface ConsoleLoadEvent {
@@ -17,7 +17,12 @@ export async function openModule(
 	const { role } = await parent();
 	const module = moduleById(id);
 	if (!canOpenModule(role, id)) {
-		error(403, `Your role in this company does not include ${module.label}.`);
+		error(
+			403,
+			isAdminOnly(id)
+				? `${module.label} is for company admins only (owner, back-office admin or marketing admin): nothing of it is shown to other roles.`
+				: `Your role in this company does not include ${module.label}.`
+		);
 	}
 	return { module, role };
 }
