@@ -2,6 +2,7 @@
 -- integrations, and every worker's last run without its error text; service_role sees everything;
 -- admins of another company, viewers, sales and anon see none of company A's.
 begin;
+\ir ../_helpers/install.psql
 select plan(35);
 
 select tests.create_user('ov-admin-a@test.local');

@@ -2,6 +2,7 @@
 -- stand-ins); each thing taken away inside this transaction shows up as its own row; only company
 -- admins and service_role may ask; no secret value ever comes back.
 begin;
+\ir ../_helpers/install.psql
 select plan(19);
 
 select tests.create_user('sp-admin@test.local');
