@@ -1,4 +1,5 @@
-// lead-import-worker: drains the pgmq queue `lead_import` (chunks of CSV rows queued by leads-import).
+// lead-import-worker: drains the pgmq queue `lead_import`: parse steps (one stored slice of an uploaded
+// file each, see parse.ts) and the chunks of CSV rows they queue.
 // Each row is validated with LeadImportRowSchema; valid rows and row errors of a chunk go to
 // lead.apply_import_chunk in one set-based call, in the same transaction as the message's archive, so
 // a chunk is applied once however often it is delivered (the function also ignores repeats).
@@ -14,6 +15,7 @@ import { importRowErrorReason, type LeadImportError, LeadImportRowSchema } from 
 import { requireServiceRole } from '../_shared/claims.ts';
 import { dbPool, inTransaction } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
+import { handleParseMessage, isParseMessage } from './parse.ts';
 
 export type LeadImportWorkerOptions = {
   /** How long one invocation keeps draining (pg_cron calls every minute). */
@@ -22,8 +24,10 @@ export type LeadImportWorkerOptions = {
   concurrency?: number;
   /** Visibility timeout of a claimed message, seconds. */
   visibilitySeconds?: number;
-  /** Reads after which a failing chunk is dead-lettered. */
+  /** Reads after which a failing chunk or parse step is dead-lettered. */
   maxAttempts?: number;
+  /** Rows per chunk a parse step queues. */
+  chunkRows?: number;
 };
 
 const queue = 'lead_import';
@@ -133,7 +137,26 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
   const visibilitySeconds = options.visibilitySeconds ?? 120;
   const maxAttempts = options.maxAttempts ?? 5;
 
+  /** Leaves a message on the queue: it comes back after an exponential backoff (or the visibility timeout). */
+  async function retryLater(message: QueueMessage, what: string, error: unknown, problems: string[]): Promise<Outcome> {
+    const backoffSeconds = Math.min(visibilitySeconds, 5 * 2 ** (message.read_ct - 1));
+    problems.push(`${what}, attempt ${message.read_ct}: ${describe(error)}`);
+    console.error(`${workerName}: ${what} attempt ${message.read_ct} failed:`, describe(error));
+    await dbPool().query('select pgmq.set_vt($1, $2::bigint, $3)', [queue, message.msg_id, backoffSeconds]);
+    return 'retried';
+  }
+
   async function processMessage(message: QueueMessage, problems: string[]): Promise<Outcome> {
+    // ---- parse steps (parse.ts): a message of kind 'parse' is one slice of a stored file ----
+    if (isParseMessage(message.message)) {
+      try {
+        return await handleParseMessage(message, { maxAttempts, chunkRows: options.chunkRows }, problems);
+      } catch (error) {
+        const step = message.message as { import_id?: unknown; slice_no?: unknown };
+        return await retryLater(message, `import ${step.import_id} slice ${step.slice_no}`, error, problems);
+      }
+    }
+    // ---- chunks ----
     const parsed = LeadImportChunkSchema.safeParse(message.message);
     if (!parsed.success) {
       // Not something leads-import writes; keep it in the archive and fail its import if it names one.
@@ -173,17 +196,7 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
       await applyAndArchive(message.msg_id, chunk, valid, errors);
       return 'succeeded';
     } catch (error) {
-      // Left on the queue: it comes back after an exponential backoff (or the visibility timeout).
-      const backoffSeconds = Math.min(visibilitySeconds, 5 * 2 ** (message.read_ct - 1));
-      problems.push(
-        `import ${chunk.import_id} chunk ${chunk.chunk_no}, attempt ${message.read_ct}: ${describe(error)}`,
-      );
-      console.error(
-        `${workerName}: import ${chunk.import_id} chunk ${chunk.chunk_no} attempt ${message.read_ct} failed:`,
-        describe(error),
-      );
-      await dbPool().query('select pgmq.set_vt($1, $2::bigint, $3)', [queue, message.msg_id, backoffSeconds]);
-      return 'retried';
+      return await retryLater(message, `import ${chunk.import_id} chunk ${chunk.chunk_no}`, error, problems);
     }
   }
 

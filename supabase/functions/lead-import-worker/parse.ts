@@ -1,0 +1,130 @@
+// Parse steps of a CSV import (docs/decisions/0003-csv-import.md, "Parsing"). leads-import stores an
+// uploaded file's bytes in slices (lead.lead_import_slices) and queues a `parse` message for slice 1 on
+// pgmq `lead_import`; each message names one slice and carries where the CSV reader stopped in the
+// slice before (a record, a CRLF or a UTF-8 character may be cut by the boundary). One step, in one
+// transaction: read the slice, parse it from the carry (csv.ts parseCsvSlice), and hand its rows as
+// chunks plus the next step's carry to lead.apply_import_slice — which deletes the slice (the claim: a
+// message delivered twice finds no slice and changes nothing), queues the chunks and the next parse
+// message, or for the last slice fixes the totals — then archive the message. A step is one slice of
+// at most leadImportSliceBytes (1 MiB), so its CPU time stays a small fraction of an invocation's.
+import {
+  type CsvCarry,
+  type LeadImportChunkRow,
+  type LeadImportParse,
+  LeadImportParseSchema,
+} from '@rastro/contracts/lead-imports.ts';
+import { CsvError, type CsvRecord, parseCsvSlice } from '../_shared/csv.ts';
+import { inTransaction } from '../_shared/db.ts';
+
+/** Rows per chunk message a parse step queues. */
+export const defaultChunkRows = 2000;
+
+const queue = 'lead_import';
+const workerName = 'lead-import-worker';
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type ParseQueueMessage = { msg_id: string; read_ct: number; message: unknown };
+export type ParseStepOptions = { maxAttempts: number; chunkRows?: number };
+export type ParsedSlice = {
+  chunks: Array<{ header: string[]; fields: Record<string, number>; rows: LeadImportChunkRow[] }>;
+  rows: number;
+  carry: CsvCarry;
+};
+
+/** Parse steps are told apart from chunks by `kind`. */
+export function isParseMessage(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { kind?: unknown }).kind === 'parse';
+}
+
+/** One CSV record as a chunk row; the chunk path maps, checks and validates it. */
+function toChunkRow(record: CsvRecord): LeadImportChunkRow {
+  return record.problem === undefined
+    ? { line: record.line, cells: record.fields }
+    : { line: record.line, problem: record.problem };
+}
+
+/** The CPU part of a step: the slice's records as chunks of `chunkRows` rows, and the carry for the next. */
+export function parseSlice(
+  step: LeadImportParse,
+  bytes: Uint8Array,
+  last: boolean,
+  chunkRows = defaultChunkRows,
+): ParsedSlice {
+  const { records, carry } = parseCsvSlice(bytes, step.carry, last);
+  const chunks: ParsedSlice['chunks'] = [];
+  for (let start = 0; start < records.length; start += chunkRows) {
+    chunks.push({
+      header: step.header,
+      fields: step.fields,
+      rows: records.slice(start, start + chunkRows).map(toChunkRow),
+    });
+  }
+  return { chunks, rows: records.length, carry };
+}
+
+/** Terminal: the import (if the message names one still parsing) fails with `reason`; the message is dead-lettered. */
+async function deadLetter(msgId: string, importId: string | null, reason: string): Promise<void> {
+  await inTransaction(async (db) => {
+    if (importId !== null) await db.query('select lead.fail_import_parse($1, $2)', [importId, reason]);
+    await db.query('select ops.dead_letter($1, $2::bigint, $3, $4)', [queue, msgId, workerName, reason]);
+  });
+}
+
+/**
+ * Handles one parse message: 'succeeded' when the slice was parsed (or had been already: nothing to
+ * do), 'failed' when the message was dead-lettered (malformed, read more than `maxAttempts` times, or
+ * a slice that is not UTF-8). Throws when the step's transaction failed: the caller retries it later.
+ */
+export async function handleParseMessage(
+  message: ParseQueueMessage,
+  options: ParseStepOptions,
+  problems: string[],
+): Promise<'succeeded' | 'failed'> {
+  const parsed = LeadImportParseSchema.safeParse(message.message);
+  if (!parsed.success) {
+    const raw = message.message as { import_id?: unknown };
+    const reason = `parse message ${message.msg_id} is malformed: ${parsed.error.issues[0]?.message ?? 'unknown shape'}`;
+    problems.push(reason);
+    const importId = typeof raw.import_id === 'string' && uuidPattern.test(raw.import_id) ? raw.import_id : null;
+    await deadLetter(message.msg_id, importId, reason);
+    return 'failed';
+  }
+  const step = parsed.data;
+  if (message.read_ct > options.maxAttempts) {
+    const reason = `slice ${step.slice_no} could not be parsed after ${options.maxAttempts} attempts`;
+    problems.push(`${reason} (import ${step.import_id})`);
+    await deadLetter(message.msg_id, step.import_id, reason);
+    return 'failed';
+  }
+
+  const unreadable = await inTransaction(async (db): Promise<string | null> => {
+    const { rows: [slice] } = await db.query<{ bytes: Uint8Array; last: boolean }>(
+      `select s.bytes, s.slice_no = i.slices_total as last
+       from lead.lead_import_slices s join lead.lead_imports i on i.id = s.import_id
+       where s.import_id = $1 and s.slice_no = $2`,
+      [step.import_id, step.slice_no],
+    );
+    // No slice: an earlier delivery parsed it, or the import finished and dropped its slices.
+    if (slice) {
+      let result: ParsedSlice;
+      try {
+        result = parseSlice(step, slice.bytes, slice.last, options.chunkRows);
+      } catch (error) {
+        if (error instanceof CsvError) return `slice ${step.slice_no} cannot be read: ${error.message}`;
+        throw error;
+      }
+      await db.query('select lead.apply_import_slice($1, $2, $3, $4)', [
+        step.import_id,
+        step.slice_no,
+        JSON.stringify(result.chunks),
+        slice.last ? null : JSON.stringify({ header: step.header, fields: step.fields, carry: result.carry }),
+      ]);
+    }
+    await db.query('select pgmq.archive($1, $2::bigint)', [queue, message.msg_id]);
+    return null;
+  });
+  if (unreadable === null) return 'succeeded';
+  problems.push(`${unreadable} (import ${step.import_id})`);
+  await deadLetter(message.msg_id, step.import_id, unreadable);
+  return 'failed';
+}
