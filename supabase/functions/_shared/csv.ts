@@ -447,7 +447,9 @@ export async function openCsvUpload(stream: ReadableStream<Uint8Array>, options:
     while (parser.out.length === 0 && !ended) parser.push(await next());
     if (ended) parser.finish();
     header = parser.out.shift();
-    if (!header) throw new CsvError('missing_header', 'The file is empty: a header line naming the columns is required');
+    if (!header) {
+      throw new CsvError('missing_header', 'The file is empty: a header line naming the columns is required');
+    }
     if (header.problem !== undefined) {
       throw new CsvError('missing_header', `The header line cannot be read: ${header.problem}`, header.line);
     }

@@ -155,70 +155,79 @@ stackTest('parse steps: a parse message delivered twice (before and after parsin
   );
   assert.equal(again.length, slices + 1, 'every parse step (and the duplicate) is in the archive');
   await drainUntil('the redelivered parse steps to be archived', async () => {
-    const { rows: [left] } = await db.query('select count(*)::int as n from pgmq.q_lead_import where msg_id = any($1)', [
-      again.map((m) => m.msg_id),
-    ]);
+    const { rows: [left] } = await db.query(
+      'select count(*)::int as n from pgmq.q_lead_import where msg_id = any($1)',
+      [
+        again.map((m) => m.msg_id),
+      ],
+    );
     return left.n === 0;
   });
   await expectImported(created.id, run, bad);
 });
 
-stackTest('parse steps: one that keeps failing, or a malformed one, is dead-lettered and fails its import', async () => {
-  const run = crypto.randomUUID().slice(0, 8);
-  const db = await adminDb();
-  const { rows: [created] } = await db.query(
-    `insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping, status, slices_total)
+stackTest(
+  'parse steps: one that keeps failing, or a malformed one, is dead-lettered and fails its import',
+  async () => {
+    const run = crypto.randomUUID().slice(0, 8);
+    const db = await adminDb();
+    const { rows: [created] } = await db.query(
+      `insert into lead.lead_imports (company_id, file_name, file_size_bytes, mapping, status, slices_total)
      select id, $1, 12, '{"columns": {"email": "email"}}', 'parsing', 2 from core.companies where slug = 'demo-rastro'
      returning id, company_id`,
-    [`dead-${run}.csv`],
-  );
-  await db.query(
-    `insert into lead.lead_import_slices (company_id, import_id, slice_no, bytes)
+      [`dead-${run}.csv`],
+    );
+    await db.query(
+      `insert into lead.lead_import_slices (company_id, import_id, slice_no, bytes)
      values ($1, $2, 1, convert_to('email' || chr(10), 'UTF8')), ($1, $2, 2, convert_to('a@x.test' || chr(10), 'UTF8'))`,
-    [created.company_id, created.id],
-  );
-  const step = {
-    kind: 'parse',
-    company_id: created.company_id,
-    import_id: created.id,
-    slice_no: 1,
-    header: ['email'],
-    fields: { email: 0 },
-    carry: startCsvCarry(','),
-  };
-  await db.query('begin');
-  const { rows: [tired] } = await db.query(`select pgmq.send('lead_import', $1) as msg_id`, [JSON.stringify(step)]);
-  await db.query('update pgmq.q_lead_import set read_ct = 5 where msg_id = $1', [tired.msg_id]);
-  const { rows: [malformed] } = await db.query(
-    `select pgmq.send('lead_import', '{"kind": "parse", "import_id": "not-a-uuid"}') as msg_id`,
-  );
-  await db.query('commit');
+      [created.company_id, created.id],
+    );
+    const step = {
+      kind: 'parse',
+      company_id: created.company_id,
+      import_id: created.id,
+      slice_no: 1,
+      header: ['email'],
+      fields: { email: 0 },
+      carry: startCsvCarry(','),
+    };
+    await db.query('begin');
+    const { rows: [tired] } = await db.query(`select pgmq.send('lead_import', $1) as msg_id`, [JSON.stringify(step)]);
+    await db.query('update pgmq.q_lead_import set read_ct = 5 where msg_id = $1', [tired.msg_id]);
+    const { rows: [malformed] } = await db.query(
+      `select pgmq.send('lead_import', '{"kind": "parse", "import_id": "not-a-uuid"}') as msg_id`,
+    );
+    await db.query('commit');
 
-  await drainUntil('the import to fail', finished(created.id));
-  const state = await importState(created.id);
-  assert.deepEqual([state.status, state.error, state.slices_left], [
-    'failed',
-    'slice 1 could not be parsed after 5 attempts',
-    0,
-  ]);
-  await drainUntil('the malformed message to be dead-lettered', async () => {
-    const { rows } = await db.query(`select 1 from ops.dead_letters where queue_name = 'lead_import' and msg_id = $1`, [
-      malformed.msg_id,
+    await drainUntil('the import to fail', finished(created.id));
+    const state = await importState(created.id);
+    assert.deepEqual([state.status, state.error, state.slices_left], [
+      'failed',
+      'slice 1 could not be parsed after 5 attempts',
+      0,
     ]);
-    return rows.length === 1;
-  });
-  const { rows: dead } = await db.query(
-    `select msg_id::text, worker, company_id, last_error from ops.dead_letters
+    await drainUntil('the malformed message to be dead-lettered', async () => {
+      const { rows } = await db.query(
+        `select 1 from ops.dead_letters where queue_name = 'lead_import' and msg_id = $1`,
+        [
+          malformed.msg_id,
+        ],
+      );
+      return rows.length === 1;
+    });
+    const { rows: dead } = await db.query(
+      `select msg_id::text, worker, company_id, last_error from ops.dead_letters
      where queue_name = 'lead_import' and msg_id = any($1) order by msg_id`,
-    [[tired.msg_id, malformed.msg_id]],
-  );
-  assert.deepEqual(dead.map((d) => [d.worker, d.company_id]), [
-    ['lead-import-worker', created.company_id],
-    ['lead-import-worker', null],
-  ]);
-  assert.equal(dead[0].last_error, 'slice 1 could not be parsed after 5 attempts');
-  assert.match(dead[1].last_error, /^parse message \d+ is malformed/);
-});
+      [[tired.msg_id, malformed.msg_id]],
+    );
+    assert.deepEqual(dead.map((d) => [d.worker, d.company_id]), [
+      ['lead-import-worker', created.company_id],
+      ['lead-import-worker', null],
+    ]);
+    assert.equal(dead[0].last_error, 'slice 1 could not be parsed after 5 attempts');
+    assert.match(dead[1].last_error, /^parse message \d+ is malformed/);
+  },
+);
 
 /** `rows` lines like the benchmark's file: e-mail, name, phone. */
 function benchLikeCsv(bytes: number): Uint8Array {
@@ -265,7 +274,9 @@ Deno.test('parse steps: what one step costs (printed, not asserted)', async () =
   console.log(
     `parse step: ${rows} rows in a 2 MiB slice; best of 5: ${best.cpuMs.toFixed(0)} ms CPU (${
       (best.cpuMs / mb).toFixed(0)
-    } ms per MiB), ${best.wallMs.toFixed(0)} ms wall; all runs CPU ms: ${runs.map((r) => r.cpuMs.toFixed(0)).join(', ')}`,
+    } ms per MiB), ${best.wallMs.toFixed(0)} ms wall; all runs CPU ms: ${
+      runs.map((r) => r.cpuMs.toFixed(0)).join(', ')
+    }`,
   );
 
   // The upload's share per megabyte: decoding, the binary check, slicing (no record parsing).

@@ -83,7 +83,9 @@ export async function handleParseMessage(
   const parsed = LeadImportParseSchema.safeParse(message.message);
   if (!parsed.success) {
     const raw = message.message as { import_id?: unknown };
-    const reason = `parse message ${message.msg_id} is malformed: ${parsed.error.issues[0]?.message ?? 'unknown shape'}`;
+    const reason = `parse message ${message.msg_id} is malformed: ${
+      parsed.error.issues[0]?.message ?? 'unknown shape'
+    }`;
     problems.push(reason);
     const importId = typeof raw.import_id === 'string' && uuidPattern.test(raw.import_id) ? raw.import_id : null;
     await deadLetter(message.msg_id, importId, reason);

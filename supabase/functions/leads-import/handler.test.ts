@@ -180,77 +180,80 @@ stackTest('leads-import: files over 50 MB are refused on Content-Length and whil
   );
 });
 
-stackTest('leads-import: a good upload is one committed import, its file stored in slices, parsing queued', async () => {
-  const token = await signIn(demoUsers.admin);
-  const run = crypto.randomUUID().slice(0, 8);
-  const handler = createLeadsImportHandler({ sliceBytes: 1000 });
-  const lines = [
-    '\uFEFFNome;E-mail;Telefone;Ignorada',
-    ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`),
-  ];
-  const size = encoder.encode(csv(lines)).length;
-  const res = await handler(uploadRequest('http://functions.local/leads-import', {
-    token,
-    body: csv(lines),
-    fileName: `queued-${run}.csv`,
-    mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' } },
-  }));
-  const body = await res.json();
-  assert.equal(res.status, 202, JSON.stringify(body));
-  const accepted = LeadImportAcceptedSchema.parse(body);
-  assert.deepEqual(accepted, {
-    import_id: accepted.import_id,
-    status: 'parsing',
-    file_size_bytes: size,
-    slices_total: Math.ceil(size / 1000),
-  });
+stackTest(
+  'leads-import: a good upload is one committed import, its file stored in slices, parsing queued',
+  async () => {
+    const token = await signIn(demoUsers.admin);
+    const run = crypto.randomUUID().slice(0, 8);
+    const handler = createLeadsImportHandler({ sliceBytes: 1000 });
+    const lines = [
+      '\uFEFFNome;E-mail;Telefone;Ignorada',
+      ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`),
+    ];
+    const size = encoder.encode(csv(lines)).length;
+    const res = await handler(uploadRequest('http://functions.local/leads-import', {
+      token,
+      body: csv(lines),
+      fileName: `queued-${run}.csv`,
+      mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' } },
+    }));
+    const body = await res.json();
+    assert.equal(res.status, 202, JSON.stringify(body));
+    const accepted = LeadImportAcceptedSchema.parse(body);
+    assert.deepEqual(accepted, {
+      import_id: accepted.import_id,
+      status: 'parsing',
+      file_size_bytes: size,
+      slices_total: Math.ceil(size / 1000),
+    });
 
-  const db = await adminDb();
-  const { rows: [imported] } = await db.query(
-    `select i.file_name, i.file_size_bytes, i.slices_total, i.mapping, i.created_by = u.id as by_uploader, c.slug
+    const db = await adminDb();
+    const { rows: [imported] } = await db.query(
+      `select i.file_name, i.file_size_bytes, i.slices_total, i.mapping, i.created_by = u.id as by_uploader, c.slug
      from lead.lead_imports i join auth.users u on u.email = $2 join core.companies c on c.id = i.company_id
      where i.id = $1`,
-    [accepted.import_id, demoUsers.admin.email],
-  );
-  assert.deepEqual(imported, {
-    file_name: `queued-${run}.csv`,
-    file_size_bytes: String(size),
-    slices_total: Math.ceil(size / 1000),
-    mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' }, sync_to_crm: false },
-    by_uploader: true,
-    slug: 'demo-rastro',
-  });
-  const { rows: [first] } = await db.query(
-    `select message from pgmq.q_lead_import where message ->> 'import_id' = $1 and message ->> 'kind' = 'parse'
+      [accepted.import_id, demoUsers.admin.email],
+    );
+    assert.deepEqual(imported, {
+      file_name: `queued-${run}.csv`,
+      file_size_bytes: String(size),
+      slices_total: Math.ceil(size / 1000),
+      mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' }, sync_to_crm: false },
+      by_uploader: true,
+      slug: 'demo-rastro',
+    });
+    const { rows: [first] } = await db.query(
+      `select message from pgmq.q_lead_import where message ->> 'import_id' = $1 and message ->> 'kind' = 'parse'
      union all select message from pgmq.a_lead_import where message ->> 'import_id' = $1 and (message ->> 'slice_no')::int = 1`,
-    [accepted.import_id],
-  );
-  assert.equal(first.message.kind, 'parse');
-  assert.deepEqual(first.message.header, ['Nome', 'E-mail', 'Telefone', 'Ignorada']);
-  assert.deepEqual(first.message.fields, { email: 1, name: 0, phone: 2 });
+      [accepted.import_id],
+    );
+    assert.equal(first.message.kind, 'parse');
+    assert.deepEqual(first.message.header, ['Nome', 'E-mail', 'Telefone', 'Ignorada']);
+    assert.deepEqual(first.message.fields, { email: 1, name: 0, phone: 2 });
 
-  // The upload kicked the worker through pg_net; it (or pg_cron) parses the slices and applies the rows.
-  await eventually('the kicked worker to complete the import', async () => {
-    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [
-      accepted.import_id,
-    ]);
-    return state.status === 'completed' ? true : undefined;
-  });
-  const { rows: [done] } = await db.query(
-    `select i.rows_total, i.rows_inserted, i.bytes_parsed,
+    // The upload kicked the worker through pg_net; it (or pg_cron) parses the slices and applies the rows.
+    await eventually('the kicked worker to complete the import', async () => {
+      const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [
+        accepted.import_id,
+      ]);
+      return state.status === 'completed' ? true : undefined;
+    });
+    const { rows: [done] } = await db.query(
+      `select i.rows_total, i.rows_inserted, i.bytes_parsed,
             (select count(*)::int from lead.lead_import_slices s where s.import_id = i.id) as slices_left,
             (select name from lead.leads l where l.email = $2) as last_name
      from lead.lead_imports i where i.id = $1`,
-    [accepted.import_id, `lead249.${run}@example.com`],
-  );
-  assert.deepEqual(done, {
-    rows_total: 250,
-    rows_inserted: 250,
-    bytes_parsed: String(size),
-    slices_left: 0,
-    last_name: `Lead 249; ${run}`,
-  });
-});
+      [accepted.import_id, `lead249.${run}@example.com`],
+    );
+    assert.deepEqual(done, {
+      rows_total: 250,
+      rows_inserted: 250,
+      bytes_parsed: String(size),
+      slices_left: 0,
+      last_name: `Lead 249; ${run}`,
+    });
+  },
+);
 
 stackTest('leads-import: a member of another company cannot see the import (RLS)', async () => {
   const adminToken = await signIn(demoUsers.admin);
