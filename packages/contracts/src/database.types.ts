@@ -158,14 +158,14 @@ isOneToOne: false
                   ]
                 },"lead_import_slices": {
                   Row: {
-                    "bytes": string,"company_id": string,"created_at": string,"import_id": string,"slice_no": number
+                    "bytes": string,"company_id": string,"created_at": string,"import_id": string,"parsed_to": number,"slice_no": number
                   }
                   ComputedFields: never
                   Insert: {
-                    "bytes": string,"company_id": string,"created_at"?: string,"import_id": string,"slice_no": number
+                    "bytes": string,"company_id": string,"created_at"?: string,"import_id": string,"parsed_to"?: number,"slice_no": number
                   }
                   Update: {
-                    "bytes"?: string,"company_id"?: string,"created_at"?: string,"import_id"?: string,"slice_no"?: number
+                    "bytes"?: string,"company_id"?: string,"created_at"?: string,"import_id"?: string,"parsed_to"?: number,"slice_no"?: number
                   }
                   Relationships: [
                     {
@@ -340,6 +340,38 @@ isOneToOne: false
 "_as_sha256_hex":
 { Args: { "value": string }; Returns: string
                            },
+"_open_upload":
+{ Args: { "import_id": string }; Returns: {
+              "bytes_parsed": number,
+"chunks_done": number,
+"chunks_queued": number,
+"chunks_total": number | null,
+"company_id": string,
+"created_at": string,
+"created_by": string | null,
+"error": string | null,
+"file_name": string,
+"file_size_bytes": number,
+"finished_at": string | null,
+"id": string,
+"mapping": NonNullable<Json>,
+"rows_done": number,
+"rows_failed": number,
+"rows_inserted": number,
+"rows_parsed": number,
+"rows_total": number | null,
+"rows_updated": number,
+"slices_total": number | null,
+"started_at": string | null,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "lead_imports"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "_trim_white_space":
 { Args: { "value": string }; Returns: string
                            },
@@ -350,7 +382,7 @@ isOneToOne: false
 { Args: { "chunk_no": number,"errors"?: Json,"import_id": string,"rows": Json }; Returns: Json
                            },
 "apply_import_slice":
-{ Args: { "chunks": Json,"import_id": string,"next_parse"?: Json,"slice_no": number }; Returns: Json
+{ Args: { "chunks": Json,"from_offset": number,"import_id": string,"next_parse"?: Json,"slice_no": number,"to_offset": number }; Returns: Json
                            },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json

@@ -66,16 +66,21 @@ export const CsvCarrySchema = z.strictObject({
 });
 export type CsvCarry = z.infer<typeof CsvCarrySchema>;
 
+/** Records one parse step reads at most (plus those of its last 64 KiB window): bounds its CPU and memory. */
+export const leadImportMaxRecordsPerStep = 25_000;
+
 /**
- * A pgmq message on `lead_import` asking for one slice of a stored file to be parsed. The upload sends
- * the one for slice 1 (lead.finish_import_upload); each parse step sends the next with its carry
- * (lead.apply_import_slice). `header` and `fields` are what chunks carry (see LeadImportChunkSchema).
+ * A pgmq message on `lead_import` asking for a stored slice to be parsed from byte `offset` on (a
+ * slice of very short rows takes several steps). The upload sends the one for slice 1, offset 0
+ * (lead.finish_import_upload); each parse step sends the next with its carry (lead.apply_import_slice).
+ * `header` and `fields` are what chunks carry (see LeadImportChunkSchema).
  */
 export const LeadImportParseSchema = z.object({
   kind: z.literal('parse'),
   company_id: z.uuid(),
   import_id: z.uuid(),
   slice_no: z.int().positive(),
+  offset: z.int().nonnegative(),
   header: z.array(z.string()).min(1),
   fields: z.record(z.string(), z.int().nonnegative()),
   carry: CsvCarrySchema,

@@ -5,6 +5,7 @@ import {
   CsvError,
   type CsvOptions,
   type CsvRecord,
+  type CsvSliceOptions,
   detectSeparator,
   openCsvUpload,
   parseCsvSlice,
@@ -37,20 +38,31 @@ async function sliced(input: Uint8Array | string, pieceSize?: number, options: C
   return { upload, slices };
 }
 
-/** Parses slices one after the other, the carry going through JSON and its schema as on the queue. */
-function parseSlices(slices: Uint8Array[], separator: ',' | ';', options: CsvOptions = {}) {
+/**
+ * Parses slices one after the other, in steps of at most `maxRecords` records, the carry going through
+ * JSON and its schema as on the queue.
+ */
+function parseSlices(slices: Uint8Array[], separator: ',' | ';', options: CsvSliceOptions = {}) {
   const records: CsvRecord[] = [];
   let carry: CsvCarry = startCsvCarry(separator);
   slices.forEach((slice, i) => {
-    const step = parseCsvSlice(slice, carry, i === slices.length - 1, options);
-    records.push(...step.records);
-    carry = CsvCarrySchema.parse(JSON.parse(JSON.stringify(step.carry)));
+    let offset = 0;
+    do {
+      const step = parseCsvSlice(slice.subarray(offset), carry, i === slices.length - 1, options);
+      assert.ok(step.consumed > 0 || slice.byteLength === 0, 'every step moves on');
+      if (options.maxRecords !== undefined && options.windowBytes !== undefined) {
+        assert.ok(step.records.length <= options.maxRecords + options.windowBytes, 'a step stops after its window');
+      }
+      records.push(...step.records);
+      offset += step.consumed;
+      carry = CsvCarrySchema.parse(JSON.parse(JSON.stringify(step.carry)));
+    } while (offset < slice.byteLength);
   });
   return records;
 }
 
 /** The upload's view (separator, header, whether rows follow) and every record the slices hold. */
-async function readAll(input: Uint8Array | string, pieceSize?: number, options: CsvOptions = {}) {
+async function readAll(input: Uint8Array | string, pieceSize?: number, options: CsvOptions & CsvSliceOptions = {}) {
   const { upload, slices } = await sliced(input, pieceSize, options);
   const bytes = slices.reduce((n, slice) => n + slice.byteLength, 0);
   assert.equal(bytes, upload.bytesRead(), 'the slices hold every byte read');
@@ -274,7 +286,26 @@ Deno.test('csv: the same records whatever the slice boundaries (records, CRLF, U
     for (const pieceSize of [3, 64]) {
       assert.deepEqual(await readAll(bytes, pieceSize, { sliceBytes }), whole, `slices of ${sliceBytes} bytes`);
     }
+    for (const windowBytes of [1, 2, 5]) {
+      assert.deepEqual(
+        await readAll(bytes, 64, { sliceBytes, maxRecords: 1, windowBytes }),
+        whole,
+        `slices of ${sliceBytes} bytes, steps of one record in windows of ${windowBytes} bytes`,
+      );
+    }
   }
+});
+
+Deno.test('csv: a step stops after the window that reached maxRecords, however short the rows', () => {
+  const slice = encoder.encode(`email\n${'x\n'.repeat(100_000)}`);
+  const first = parseCsvSlice(slice, startCsvCarry(','), true, { maxRecords: 1000, windowBytes: 1024 });
+  assert.equal(first.consumed, 2048, 'two windows: the second reached 1,000 records');
+  assert.equal(first.records.length, 1021, '(2048 - 6) / 2 rows after the header');
+  assert.deepEqual(first.records[0], { line: 2, fields: ['x'] });
+  const rest = parseCsvSlice(slice.subarray(first.consumed), first.carry, true);
+  assert.equal(rest.consumed, slice.byteLength - first.consumed);
+  assert.equal(first.records.length + rest.records.length, 100_000);
+  assert.deepEqual(rest.records.at(-1), { line: 100_001, fields: ['x'] });
 });
 
 Deno.test('csv: a U+FEFF starting a later slice is text, not a byte-order mark', () => {

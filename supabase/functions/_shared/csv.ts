@@ -528,42 +528,62 @@ function completeUtf8Length(bytes: Uint8Array): number {
   return bytes.length; // no lead byte in the last three: invalid, and the decoder says so
 }
 
+export type CsvSliceOptions = Pick<CsvOptions, 'maxRecordChars'> & {
+  /** Stop after the window in which this many records have been read (the rest is for the next step). */
+  maxRecords?: number;
+  /** Bytes decoded and parsed at a time; a step stops only between windows. */
+  windowBytes?: number;
+};
+
 /**
- * Parses one slice of a file's bytes, continuing from `carry` (startCsvCarry for the first slice):
- * returns the data records that end in this slice (the header skipped) and the carry for the next.
- * `final` marks the file's last slice: the record still open is finished. Throws CsvError `not_csv`
- * for bytes that are not UTF-8 (never for bytes openCsvUpload accepted).
+ * Parses (part of) one slice of a file's bytes, continuing from `carry` (startCsvCarry for the file's
+ * first bytes): returns the data records that end in the bytes consumed (the header skipped), how many
+ * bytes that was, and the carry for the bytes after them. It reads `windowBytes` at a time and stops
+ * after the window in which `maxRecords` records were reached, so one call's records, and memory, stay
+ * bounded however short the rows are. `final` marks the file's last bytes: when all of them are consumed
+ * the record still open is finished. Throws CsvError `not_csv` for bytes that are not UTF-8 (never for
+ * bytes openCsvUpload accepted).
  */
 export function parseCsvSlice(
   bytes: Uint8Array,
   carry: CsvCarry,
   final: boolean,
-  options: Pick<CsvOptions, 'maxRecordChars'> = {},
-): { records: CsvRecord[]; carry: CsvCarry } {
-  let input = bytes;
-  if (carry.pending_bytes.length > 0) {
-    input = new Uint8Array(carry.pending_bytes.length + bytes.byteLength);
-    input.set(carry.pending_bytes);
-    input.set(bytes, carry.pending_bytes.length);
-  }
-  const complete = final ? input.byteLength : completeUtf8Length(input);
-  let text: string;
-  try {
-    // Only the file's very first bytes may hold the byte-order mark; later a U+FEFF is text.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: !carry.at_start }).decode(input.subarray(0, complete));
-  } catch {
-    throw new CsvError('not_csv', 'The file is not UTF-8 text');
-  }
+  options: CsvSliceOptions = {},
+): { records: CsvRecord[]; consumed: number; carry: CsvCarry } {
+  const maxRecords = options.maxRecords ?? Infinity;
+  const windowBytes = options.windowBytes ?? 64 * 1024;
   const parser = new CsvParser(carry.separator, options.maxRecordChars ?? defaultCsvMaxRecordChars, carry);
-  parser.push(text);
-  if (final) parser.finish();
+  let pending = Uint8Array.from(carry.pending_bytes);
+  let atStart = carry.at_start;
+  let consumed = 0;
+  while (consumed < bytes.byteLength && parser.out.length < maxRecords) {
+    const end = Math.min(bytes.byteLength, consumed + windowBytes);
+    let input = bytes.subarray(consumed, end);
+    if (pending.byteLength > 0) {
+      input = new Uint8Array(pending.byteLength + input.byteLength);
+      input.set(pending);
+      input.set(bytes.subarray(consumed, end), pending.byteLength);
+    }
+    const complete = final && end === bytes.byteLength ? input.byteLength : completeUtf8Length(input);
+    try {
+      // Only the file's very first bytes may hold the byte-order mark; later a U+FEFF is text.
+      parser.push(new TextDecoder('utf-8', { fatal: true, ignoreBOM: !atStart }).decode(input.subarray(0, complete)));
+    } catch {
+      throw new CsvError('not_csv', 'The file is not UTF-8 text');
+    }
+    atStart = atStart && complete === 0;
+    pending = input.slice(complete);
+    consumed = end;
+  }
+  if (final && consumed === bytes.byteLength) parser.finish();
   const skipped = Math.min(carry.skip_records, parser.out.length);
   return {
     records: skipped === 0 ? parser.out : parser.out.slice(skipped),
+    consumed,
     carry: {
       separator: carry.separator,
-      pending_bytes: [...input.subarray(complete)],
-      at_start: carry.at_start && complete === 0,
+      pending_bytes: [...pending],
+      at_start: atStart,
       skip_records: carry.skip_records - skipped,
       ...parser.snapshot(),
     },

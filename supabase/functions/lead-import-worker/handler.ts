@@ -28,6 +28,10 @@ export type LeadImportWorkerOptions = {
   maxAttempts?: number;
   /** Rows per chunk a parse step queues. */
   chunkRows?: number;
+  /** Records one parse step reads at most (plus its last window's). */
+  maxRecordsPerStep?: number;
+  /** Bytes a parse step decodes at a time (it stops only between windows). */
+  stepWindowBytes?: number;
 };
 
 const queue = 'lead_import';
@@ -150,7 +154,13 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
     // ---- parse steps (parse.ts): a message of kind 'parse' is one slice of a stored file ----
     if (isParseMessage(message.message)) {
       try {
-        return await handleParseMessage(message, { maxAttempts, chunkRows: options.chunkRows }, problems);
+        const stepOptions = {
+          maxAttempts,
+          chunkRows: options.chunkRows,
+          maxRecords: options.maxRecordsPerStep,
+          windowBytes: options.stepWindowBytes,
+        };
+        return await handleParseMessage(message, stepOptions, problems);
       } catch (error) {
         const step = message.message as { import_id?: unknown; slice_no?: unknown };
         return await retryLater(message, `import ${step.import_id} slice ${step.slice_no}`, error, problems);

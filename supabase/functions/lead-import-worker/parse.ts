@@ -1,15 +1,18 @@
 // Parse steps of a CSV import (docs/decisions/0003-csv-import.md, "Parsing"). leads-import stores an
 // uploaded file's bytes in slices (lead.lead_import_slices) and queues a `parse` message for slice 1 on
-// pgmq `lead_import`; each message names one slice and carries where the CSV reader stopped in the
-// slice before (a record, a CRLF or a UTF-8 character may be cut by the boundary). One step, in one
-// transaction: read the slice, parse it from the carry (csv.ts parseCsvSlice), and hand its rows as
-// chunks plus the next step's carry to lead.apply_import_slice — which deletes the slice (the claim: a
-// message delivered twice finds no slice and changes nothing), queues the chunks and the next parse
-// message, or for the last slice fixes the totals — then archive the message. A step is one slice of
-// at most leadImportSliceBytes (1 MiB), so its CPU time stays a small fraction of an invocation's.
+// pgmq `lead_import`; each message names a slice and a byte offset in it, and carries where the CSV
+// reader stopped before (a record, a CRLF or a UTF-8 character may be cut by a boundary). One step, in
+// one transaction: read the slice from the offset, parse it from the carry (csv.ts parseCsvSlice) up
+// to the end of the slice or about leadImportMaxRecordsPerStep records, and hand the rows as chunks plus
+// the next step's carry to lead.apply_import_slice — which claims the bytes read (a message delivered
+// twice finds them read and changes nothing), queues the chunks and the next parse message, or after
+// the file's last byte fixes the totals — then archive the message. A step reads at most one slice of
+// leadImportSliceBytes (1 MiB) and at most ~25,000 records plus one 64 KiB window, so its CPU time
+// and memory stay small whatever the file's rows look like.
 import {
   type CsvCarry,
   type LeadImportChunkRow,
+  leadImportMaxRecordsPerStep,
   type LeadImportParse,
   LeadImportParseSchema,
 } from '@rastro/contracts/lead-imports.ts';
@@ -24,10 +27,13 @@ const workerName = 'lead-import-worker';
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type ParseQueueMessage = { msg_id: string; read_ct: number; message: unknown };
-export type ParseStepOptions = { maxAttempts: number; chunkRows?: number };
+export type SliceStepOptions = { chunkRows?: number; maxRecords?: number; windowBytes?: number };
+export type ParseStepOptions = SliceStepOptions & { maxAttempts: number };
 export type ParsedSlice = {
   chunks: Array<{ header: string[]; fields: Record<string, number>; rows: LeadImportChunkRow[] }>;
   rows: number;
+  /** Bytes of `bytes` the step read; the next step starts there (or at the next slice). */
+  consumed: number;
   carry: CsvCarry;
 };
 
@@ -43,14 +49,21 @@ function toChunkRow(record: CsvRecord): LeadImportChunkRow {
     : { line: record.line, problem: record.problem };
 }
 
-/** The CPU part of a step: the slice's records as chunks of `chunkRows` rows, and the carry for the next. */
+/**
+ * The CPU part of a step: the records of `bytes` (the slice from the step's offset on; `last` when it
+ * ends the file) as chunks of `chunkRows` rows, how many bytes that took, and the carry for the next.
+ */
 export function parseSlice(
   step: LeadImportParse,
   bytes: Uint8Array,
   last: boolean,
-  chunkRows = defaultChunkRows,
+  options: SliceStepOptions = {},
 ): ParsedSlice {
-  const { records, carry } = parseCsvSlice(bytes, step.carry, last);
+  const chunkRows = options.chunkRows ?? defaultChunkRows;
+  const { records, consumed, carry } = parseCsvSlice(bytes, step.carry, last, {
+    maxRecords: options.maxRecords ?? leadImportMaxRecordsPerStep,
+    windowBytes: options.windowBytes,
+  });
   const chunks: ParsedSlice['chunks'] = [];
   for (let start = 0; start < records.length; start += chunkRows) {
     chunks.push({
@@ -59,7 +72,7 @@ export function parseSlice(
       rows: records.slice(start, start + chunkRows).map(toChunkRow),
     });
   }
-  return { chunks, rows: records.length, carry };
+  return { chunks, rows: records.length, consumed, carry };
 }
 
 /** Terminal: the import (if the message names one still parsing) fails with `reason`; the message is dead-lettered. */
@@ -100,26 +113,30 @@ export async function handleParseMessage(
   }
 
   const unreadable = await inTransaction(async (db): Promise<string | null> => {
-    const { rows: [slice] } = await db.query<{ bytes: Uint8Array; last: boolean }>(
-      `select s.bytes, s.slice_no = i.slices_total as last
+    // The bytes from the step's offset on (an uncompressed value is read from there, not from 0).
+    const { rows: [slice] } = await db.query<{ bytes: Uint8Array; last_slice: boolean }>(
+      `select substring(s.bytes from $3 + 1) as bytes, s.slice_no = i.slices_total as last_slice
        from lead.lead_import_slices s join lead.lead_imports i on i.id = s.import_id
-       where s.import_id = $1 and s.slice_no = $2`,
-      [step.import_id, step.slice_no],
+       where s.import_id = $1 and s.slice_no = $2 and s.parsed_to = $3`,
+      [step.import_id, step.slice_no, step.offset],
     );
-    // No slice: an earlier delivery parsed it, or the import finished and dropped its slices.
+    // No such bytes: an earlier delivery read them, or the import finished and dropped its slices.
     if (slice) {
       let result: ParsedSlice;
       try {
-        result = parseSlice(step, slice.bytes, slice.last, options.chunkRows);
+        result = parseSlice(step, slice.bytes, slice.last_slice, options);
       } catch (error) {
         if (error instanceof CsvError) return `slice ${step.slice_no} cannot be read: ${error.message}`;
         throw error;
       }
-      await db.query('select lead.apply_import_slice($1, $2, $3, $4)', [
+      const fileDone = slice.last_slice && result.consumed === slice.bytes.byteLength;
+      await db.query('select lead.apply_import_slice($1, $2, $3, $4, $5, $6)', [
         step.import_id,
         step.slice_no,
+        step.offset,
+        step.offset + result.consumed,
         JSON.stringify(result.chunks),
-        slice.last ? null : JSON.stringify({ header: step.header, fields: step.fields, carry: result.carry }),
+        fileDone ? null : JSON.stringify({ header: step.header, fields: step.fields, carry: result.carry }),
       ]);
     }
     await db.query('select pgmq.archive($1, $2::bigint)', [queue, message.msg_id]);

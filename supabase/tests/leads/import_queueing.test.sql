@@ -56,7 +56,7 @@ select throws_ok($$ select pgmq.send('lead_import', '{}') $$, '42501', null, 'me
 select throws_ok($$ select count(*) from lead.lead_import_slices $$, '42501', null, 'members cannot read stored slices');
 select throws_ok($$ select lead.fail_import_chunk((select id from the_import), 1, '[]', 'x') $$,
   '42501', null, 'members cannot dead-letter chunks');
-select throws_ok($$ select lead.apply_import_slice((select id from the_import), 1, '[]') $$,
+select throws_ok($$ select lead.apply_import_slice((select id from the_import), 1, 0, 10, '[]') $$,
   '42501', null, 'members cannot apply parse steps');
 
 select throws_ok($$ select lead.finish_import_upload((select id from the_import), 4096, '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "carry": {}}') $$,
