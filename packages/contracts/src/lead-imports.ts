@@ -66,7 +66,7 @@ export const CsvCarrySchema = z.strictObject({
 });
 export type CsvCarry = z.infer<typeof CsvCarrySchema>;
 
-/** Records one parse step reads at most (plus those of its last 64 KiB window): bounds its CPU and memory. */
+/** Records one parse step reads at most (plus those of its last 16 KiB window): bounds its CPU and memory. */
 export const leadImportMaxRecordsPerStep = 25_000;
 
 /**

@@ -551,7 +551,7 @@ export function parseCsvSlice(
   options: CsvSliceOptions = {},
 ): { records: CsvRecord[]; consumed: number; carry: CsvCarry } {
   const maxRecords = options.maxRecords ?? Infinity;
-  const windowBytes = options.windowBytes ?? 64 * 1024;
+  const windowBytes = options.windowBytes ?? 16 * 1024;
   const parser = new CsvParser(carry.separator, options.maxRecordChars ?? defaultCsvMaxRecordChars, carry);
   let pending = Uint8Array.from(carry.pending_bytes);
   let atStart = carry.at_start;

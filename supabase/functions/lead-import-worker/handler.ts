@@ -1,5 +1,5 @@
-// lead-import-worker: drains the pgmq queue `lead_import`: parse steps (one stored slice of an uploaded
-// file each, see parse.ts) and the chunks of CSV rows they queue.
+// lead-import-worker: drains the pgmq queue `lead_import`: parse steps (each reads part of a stored
+// slice of an uploaded file, see parse.ts) and the chunks of CSV rows they queue.
 // Each row is validated with LeadImportRowSchema; valid rows and row errors of a chunk go to
 // lead.apply_import_chunk in one set-based call, in the same transaction as the message's archive, so
 // a chunk is applied once however often it is delivered (the function also ignores repeats).
@@ -151,7 +151,7 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
   }
 
   async function processMessage(message: QueueMessage, problems: string[]): Promise<Outcome> {
-    // ---- parse steps (parse.ts): a message of kind 'parse' is one slice of a stored file ----
+    // ---- parse steps (parse.ts): a message of kind 'parse' reads part of a stored slice of a file ----
     if (isParseMessage(message.message)) {
       try {
         const stepOptions = {

@@ -7,7 +7,7 @@
 // the next step's carry to lead.apply_import_slice — which claims the bytes read (a message delivered
 // twice finds them read and changes nothing), queues the chunks and the next parse message, or after
 // the file's last byte fixes the totals — then archive the message. A step reads at most one slice of
-// leadImportSliceBytes (1 MiB) and at most ~25,000 records plus one 64 KiB window, so its CPU time
+// leadImportSliceBytes (1 MiB) and at most ~25,000 records plus one 16 KiB window, so its CPU time
 // and memory stay small whatever the file's rows look like.
 import {
   type CsvCarry,
