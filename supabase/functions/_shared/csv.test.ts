@@ -330,8 +330,12 @@ Deno.test('csv: whether data rows follow the header', async () => {
     ['email,name\n"', true],
     ['email,name\n"",x', true],
     ['email,name\n' + ','.repeat(300) + '\n', true, { maxRecordChars: 200 }],
-    ['email,name\n' + ',,\r\n'.repeat(500) + ', '.repeat(150) + '\n' + ',\n'.repeat(500), true, { maxRecordChars: 200 }],
-    ['email,name\n' + ',,\r\n'.repeat(500) + ', '.repeat(90) + '\n' + ',\n'.repeat(500), false, { maxRecordChars: 200 }],
+    ['email,name\n' + ',,\r\n'.repeat(500) + ', '.repeat(150) + '\n' + ',\n'.repeat(500), true, {
+      maxRecordChars: 200,
+    }],
+    ['email,name\n' + ',,\r\n'.repeat(500) + ', '.repeat(90) + '\n' + ',\n'.repeat(500), false, {
+      maxRecordChars: 200,
+    }],
     ['email,name\n' + ',,\r\n'.repeat(500) + '"\n,,\n"' + ',\n'.repeat(500), true],
     ['email,name\n' + ',,\r\n'.repeat(500) + '"\n,,\n"' + ',\n'.repeat(500) + '"', true],
     ['email,name\n' + ',,\r\n'.repeat(500) + '""\n' + ',\r'.repeat(500), false],
