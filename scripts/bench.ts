@@ -1,7 +1,7 @@
 // `npm run bench`: figures that tests must never assert, each beside a baseline measured in the same
 // run on the same throw-away stack (these machines are noisy; absolute times alone mean little).
-//   (a) CSV import of 1,000,000 rows through leads-import + lead-import-worker: rows/s and the worker's
-//       peak memory, beside a plain COPY of the same file into an equivalent table;
+//   (a) CSV import of 1,000,000 rows through leads-import + lead-import-worker: rows/s, the upload's CPU
+//       time and the worker's peak memory, beside a plain COPY of the same file into an equivalent table;
 //   (b) the console's lead list request (filter + sort + page + exact count) on 100,000 leads, beside
 //       the same request without the count and a trivial PostgREST request.
 // Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300).
@@ -64,6 +64,14 @@ function functionsHostPid(port: number): number {
     }
   }
   throw new Error(`functions host on port ${port} not found`);
+}
+
+/** CPU time a process has used so far (user + system, ms), from /proc/<pid>/stat. */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
 }
 
 /** Samples a process's RSS every 50 ms until stopped; returns the highest value seen (kB). */
@@ -140,7 +148,7 @@ console.log(JSON.stringify({ status: res.status, counts: await res.json() }));
 Deno.exit(0);
 `;
 
-function runWorkerProcess(script: string, functionEnv: Record<string, string>): Promise<{ status: number; counts: unknown; vmhwm_kb: number }> {
+function runWorkerProcess(script: string, functionEnv: Record<string, string>): Promise<{ status: number; counts: { processed: number }; vmhwm_kb: number; cpu_ms: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(binDir, 'deno'), ['run', '--config', join(repoRoot, 'deno.json'), '--allow-net', '--allow-env', '--allow-read', '--allow-sys', script], {
       cwd: repoRoot,
@@ -149,9 +157,11 @@ function runWorkerProcess(script: string, functionEnv: Record<string, string>): 
     });
     let out = '';
     let vmhwmKb = 0;
+    let cpuMs = 0;
     const sampler = setInterval(() => {
       try {
         vmhwmKb = Math.max(vmhwmKb, procStatusKb(child.pid!, 'VmHWM'));
+        cpuMs = Math.max(cpuMs, procCpuMs(child.pid!));
       } catch {
         // exited between two samples
       }
@@ -162,7 +172,7 @@ function runWorkerProcess(script: string, functionEnv: Record<string, string>): 
       clearInterval(sampler);
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !last.startsWith('{')) return reject(new Error(`worker process exited ${code}: ${out}`));
-      resolve({ ...JSON.parse(last), vmhwm_kb: vmhwmKb });
+      resolve({ ...JSON.parse(last), vmhwm_kb: vmhwmKb, cpu_ms: cpuMs });
     });
   });
 }
@@ -181,26 +191,29 @@ async function benchImport(stack: RunningStack, db: pg.Client, workDir: string, 
   const token = await signIn(stack.env, 'admin@demo.rastro.local', 'demo-admin-pass');
   const idleHostKb = procStatusKb(hostPid, 'VmRSS');
   const stopWatching = watchRss(hostPid);
+  const hostCpuBefore = procCpuMs(hostPid);
   const uploadStarted = Date.now();
   const uploaded = await uploadFile(stack.env, token, file, size);
   const uploadMs = Date.now() - uploadStarted;
+  const uploadCpuMs = procCpuMs(hostPid) - hostCpuBefore;
   const hostPeakKb = stopWatching();
   if (uploaded.status !== 202) throw new Error(`upload answered ${uploaded.status}: ${uploaded.body}`);
-  const { import_id: importId, chunks_total: chunks } = JSON.parse(uploaded.body) as { import_id: string; chunks_total: number };
-  log(`uploaded in ${seconds(uploadMs)}: ${chunks} chunks queued; draining…`);
+  const { import_id: importId, slices_total: slices } = JSON.parse(uploaded.body) as { import_id: string; slices_total: number };
+  log(`uploaded in ${seconds(uploadMs)}: ${slices} slices stored; parsing and applying…`);
 
   const script = join(workDir, 'worker-process.ts');
   writeFileSync(script, workerProcessSource(`file://${join(repoRoot, 'supabase', 'functions', 'lead-import-worker', 'handler.ts')}`));
   const progress = setInterval(async () => {
-    const { rows } = await db.query('select rows_done, rows_total from lead.lead_imports where id = $1', [importId]).catch(() => ({ rows: [] }));
-    if (rows[0]) log(`  ${rows[0].rows_done.toLocaleString('en-US')} / ${rows[0].rows_total.toLocaleString('en-US')} rows applied`);
+    const { rows } = await db.query('select rows_done, rows_total, rows_parsed, bytes_parsed from lead.lead_imports where id = $1', [importId]).catch(() => ({ rows: [] }));
+    const row = rows[0];
+    if (row) log(`  ${row.rows_done.toLocaleString('en-US')} / ${row.rows_total === null ? `${row.rows_parsed.toLocaleString('en-US')} found so far (${(Number(row.bytes_parsed) / 1e6).toFixed(1)} MB parsed)` : row.rows_total.toLocaleString('en-US')} rows applied`);
   }, 10_000);
   const workerStarted = Date.now();
   const worker = await runWorkerProcess(script, stack.functionEnv).finally(() => clearInterval(progress));
   const workerMs = Date.now() - workerStarted;
 
   const { rows: [done] } = await db.query(
-    `select status, rows_total, rows_done, rows_failed, rows_inserted,
+    `select status, rows_total, rows_done, rows_failed, rows_inserted, chunks_total,
             (select count(*) from lead.lead_import_errors where import_id = $1)::int as errors
      from lead.lead_imports where id = $1`,
     [importId],
@@ -239,11 +252,13 @@ async function benchImport(stack: RunningStack, db: pg.Client, workDir: string, 
   await db.query('drop table public.bench_copy');
 
   const totalMs = uploadMs + workerMs;
-  report(`CSV import, ${importRows.toLocaleString('en-US')} rows (${(size / 1e6).toFixed(1)} MB), ${chunks} chunks`, '');
-  report('  upload: stream, parse, queue (leads-import)', `${seconds(uploadMs)}  ${perSecond(importRows, uploadMs)}`);
-  report('  apply: validate + upsert (lead-import-worker)', `${seconds(workerMs)}  ${perSecond(importRows, workerMs)}`);
+  report(`CSV import, ${importRows.toLocaleString('en-US')} rows (${(size / 1e6).toFixed(1)} MB), ${slices} slices, ${done.chunks_total} chunks`, '');
+  report('  upload: stream, check, store slices (leads-import)', `${seconds(uploadMs)}  ${perSecond(importRows, uploadMs)}`);
+  report('  upload: functions host CPU time (the one leads-import request)', `${(uploadCpuMs / 1000).toFixed(2)} s`);
+  report('  apply: parse slices + validate + upsert (lead-import-worker)', `${seconds(workerMs)}  ${perSecond(importRows, workerMs)}`);
   report('  end to end', `${seconds(totalMs)}  ${perSecond(importRows, totalMs)}`);
   report('  worker process peak RSS (VmHWM)', mb(worker.vmhwm_kb));
+  report(`  worker process CPU time, all ${worker.counts.processed.toLocaleString('en-US')} messages (parse steps + chunks)`, `${(worker.cpu_ms / 1000).toFixed(1)} s, ${(worker.cpu_ms / Math.max(1, worker.counts.processed)).toFixed(0)} ms per message`);
   report('  functions host RSS during upload: idle → peak', `${mb(idleHostKb)} → ${mb(hostPeakKb)}`);
   report(`  baseline: psql \\copy of the same file (${copied.n.toLocaleString('en-US')} rows)`, `${seconds(copyMs)}  ${perSecond(copied.n, copyMs)}`);
   report('  ratio end to end / COPY', `${(totalMs / copyMs).toFixed(1)}×`);

@@ -156,16 +156,36 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
-                },"lead_imports": {
+                },"lead_import_slices": {
                   Row: {
-                    "chunks_done": number,"chunks_total": number | null,"company_id": string,"created_at": string,"created_by": string | null,"error": string | null,"file_name": string,"file_size_bytes": number,"finished_at": string | null,"id": string,"mapping": NonNullable<Json>,"rows_done": number,"rows_failed": number,"rows_inserted": number,"rows_total": number | null,"rows_updated": number,"started_at": string | null,"status": string,"updated_at": string
+                    "bytes": string,"company_id": string,"created_at": string,"import_id": string,"parsed_to": number,"slice_no": number
                   }
                   ComputedFields: never
                   Insert: {
-                    "chunks_done"?: number,"chunks_total"?: number | null,"company_id": string,"created_at"?: string,"created_by"?: string | null,"error"?: string | null,"file_name": string,"file_size_bytes": number,"finished_at"?: string | null,"id"?: string,"mapping": NonNullable<Json>,"rows_done"?: number,"rows_failed"?: number,"rows_inserted"?: number,"rows_total"?: number | null,"rows_updated"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                    "bytes": string,"company_id": string,"created_at"?: string,"import_id": string,"parsed_to"?: number,"slice_no": number
                   }
                   Update: {
-                    "chunks_done"?: number,"chunks_total"?: number | null,"company_id"?: string,"created_at"?: string,"created_by"?: string | null,"error"?: string | null,"file_name"?: string,"file_size_bytes"?: number,"finished_at"?: string | null,"id"?: string,"mapping"?: NonNullable<Json>,"rows_done"?: number,"rows_failed"?: number,"rows_inserted"?: number,"rows_total"?: number | null,"rows_updated"?: number,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                    "bytes"?: string,"company_id"?: string,"created_at"?: string,"import_id"?: string,"parsed_to"?: number,"slice_no"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "import_belongs_to_company"
+      columns: ["company_id","import_id"]
+isOneToOne: false
+      referencedRelation: "lead_imports"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_imports": {
+                  Row: {
+                    "bytes_parsed": number,"chunks_done": number,"chunks_queued": number,"chunks_total": number | null,"company_id": string,"created_at": string,"created_by": string | null,"error": string | null,"file_name": string,"file_size_bytes": number,"finished_at": string | null,"id": string,"mapping": NonNullable<Json>,"rows_done": number,"rows_failed": number,"rows_inserted": number,"rows_parsed": number,"rows_total": number | null,"rows_updated": number,"slices_total": number | null,"started_at": string | null,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bytes_parsed"?: number,"chunks_done"?: number,"chunks_queued"?: number,"chunks_total"?: number | null,"company_id": string,"created_at"?: string,"created_by"?: string | null,"error"?: string | null,"file_name": string,"file_size_bytes": number,"finished_at"?: string | null,"id"?: string,"mapping": NonNullable<Json>,"rows_done"?: number,"rows_failed"?: number,"rows_inserted"?: number,"rows_parsed"?: number,"rows_total"?: number | null,"rows_updated"?: number,"slices_total"?: number | null,"started_at"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "bytes_parsed"?: number,"chunks_done"?: number,"chunks_queued"?: number,"chunks_total"?: number | null,"company_id"?: string,"created_at"?: string,"created_by"?: string | null,"error"?: string | null,"file_name"?: string,"file_size_bytes"?: number,"finished_at"?: string | null,"id"?: string,"mapping"?: NonNullable<Json>,"rows_done"?: number,"rows_failed"?: number,"rows_inserted"?: number,"rows_parsed"?: number,"rows_total"?: number | null,"rows_updated"?: number,"slices_total"?: number | null,"started_at"?: string | null,"status"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -320,6 +340,38 @@ isOneToOne: false
 "_as_sha256_hex":
 { Args: { "value": string }; Returns: string
                            },
+"_open_upload":
+{ Args: { "import_id": string }; Returns: {
+              "bytes_parsed": number,
+"chunks_done": number,
+"chunks_queued": number,
+"chunks_total": number | null,
+"company_id": string,
+"created_at": string,
+"created_by": string | null,
+"error": string | null,
+"file_name": string,
+"file_size_bytes": number,
+"finished_at": string | null,
+"id": string,
+"mapping": NonNullable<Json>,
+"rows_done": number,
+"rows_failed": number,
+"rows_inserted": number,
+"rows_parsed": number,
+"rows_total": number | null,
+"rows_updated": number,
+"slices_total": number | null,
+"started_at": string | null,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "lead_imports"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "_trim_white_space":
 { Args: { "value": string }; Returns: string
                            },
@@ -329,17 +381,20 @@ isOneToOne: false
 "apply_import_chunk":
 { Args: { "chunk_no": number,"errors"?: Json,"import_id": string,"rows": Json }; Returns: Json
                            },
+"apply_import_slice":
+{ Args: { "chunks": Json,"from_offset": number,"import_id": string,"next_parse"?: Json,"slice_no": number,"to_offset": number }; Returns: Json
+                           },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
-                           },
-"enqueue_import_chunk":
-{ Args: { "chunk": Json,"import_id": string }; Returns: number
                            },
 "fail_import_chunk":
 { Args: { "chunk_no": number,"errors": Json,"import_id": string,"reason": string }; Returns: Json
                            },
+"fail_import_parse":
+{ Args: { "import_id": string,"reason": string }; Returns: Json
+                           },
 "finish_import_upload":
-{ Args: { "file_size_bytes": number,"import_id": string }; Returns: undefined
+{ Args: { "file_size_bytes": number,"import_id": string,"parse": Json }; Returns: number
                            },
 "hash_email":
 { Args: { "value": string }; Returns: string
@@ -484,6 +539,9 @@ isOneToOne: false
       } },
 "sha256_hex":
 { Args: { "value": string }; Returns: string
+                           },
+"store_import_slice":
+{ Args: { "bytes": string,"import_id": string,"slice_no": number }; Returns: undefined
                            }
           }
           Enums: {

@@ -1,5 +1,6 @@
-// The CSV import's wire contracts: the upload answer the console reads, and the chunk messages
-// `leads-import` puts on the pgmq queue `lead_import` for `lead-import-worker`.
+// The CSV import's wire contracts: the upload answer the console reads, and the messages on the pgmq
+// queue `lead_import` for `lead-import-worker`: parse steps (one stored slice of the file each) and the
+// chunks of rows they produce.
 // The upload contract itself is described in docs/decisions/0003-csv-import.md.
 import { z } from 'zod';
 
@@ -22,14 +23,65 @@ export const leadImportErrorCodes = [
 ] as const;
 export type LeadImportErrorCode = (typeof leadImportErrorCodes)[number];
 
-/** 202 answer of the upload: the import is committed and its chunks are queued. */
+/** Bytes of the file stored per lead.lead_import_slices row; one parse step reads one slice. */
+export const leadImportSliceBytes = 1024 * 1024;
+
+/**
+ * 202 answer of the upload: the file is checked (UTF-8 text, size, header, mapping, some data) and
+ * stored, and its first parse step is queued. How many rows it holds is known once the worker has
+ * parsed the last slice (lead.lead_imports.rows_total, null until then).
+ */
 export const LeadImportAcceptedSchema = z.object({
   import_id: z.uuid(),
-  status: z.literal('queued'),
-  rows_total: z.int().positive(),
-  chunks_total: z.int().positive(),
+  status: z.literal('parsing'),
+  file_size_bytes: z.int().positive(),
+  slices_total: z.int().positive(),
 });
 export type LeadImportAccepted = z.infer<typeof LeadImportAcceptedSchema>;
+
+/**
+ * Where the CSV reader stopped at the end of a slice, so the next slice continues the same record:
+ * the reader's state machine, the record read so far (at most the record length limit), the bytes of a
+ * UTF-8 character cut by the slice boundary, and the physical line reached. `skip_records` is 1 until
+ * the header record has been read again (the upload already checked it).
+ */
+export const CsvCarrySchema = z.strictObject({
+  separator: z.enum([',', ';']),
+  pending_bytes: z.array(z.int().min(0).max(255)).max(3),
+  at_start: z.boolean(),
+  skip_records: z.int().nonnegative(),
+  state: z.enum(['fieldStart', 'unquoted', 'quoted', 'quoteInQuoted', 'afterClosingQuote']),
+  fields: z.array(z.string()),
+  field: z.string(),
+  record_chars: z.int().nonnegative(),
+  record_line: z.int().positive(),
+  line: z.int().positive(),
+  pending_cr: z.boolean(),
+  quoted_cr: z.boolean(),
+  problem: z.string().nullable(),
+});
+export type CsvCarry = z.infer<typeof CsvCarrySchema>;
+
+/** Records one parse step reads at most (plus those of its last 16 KiB window): bounds its CPU and memory. */
+export const leadImportMaxRecordsPerStep = 25_000;
+
+/**
+ * A pgmq message on `lead_import` asking for a stored slice to be parsed from byte `offset` on (a
+ * slice of very short rows takes several steps). The upload sends the one for slice 1, offset 0
+ * (lead.finish_import_upload); each parse step sends the next with its carry (lead.apply_import_slice).
+ * `header` and `fields` are what chunks carry (see LeadImportChunkSchema).
+ */
+export const LeadImportParseSchema = z.object({
+  kind: z.literal('parse'),
+  company_id: z.uuid(),
+  import_id: z.uuid(),
+  slice_no: z.int().positive(),
+  offset: z.int().nonnegative(),
+  header: z.array(z.string()).min(1),
+  fields: z.record(z.string(), z.int().nonnegative()),
+  carry: CsvCarrySchema,
+});
+export type LeadImportParse = z.infer<typeof LeadImportParseSchema>;
 
 /** One CSV data record in a chunk: its physical line and its cells as read (not trimmed). */
 export const LeadImportChunkRowSchema = z.union([
@@ -42,7 +94,7 @@ export type LeadImportChunkRow = z.infer<typeof LeadImportChunkRowSchema>;
 /**
  * A pgmq message on `lead_import`. `header` is the file's header record and `fields` maps each lead
  * field of the import's mapping to its column index in it, so the worker maps cells without another
- * query and can report a rejected row as header → cell. chunk_no comes from lead.enqueue_import_chunk.
+ * query and can report a rejected row as header → cell. chunk_no comes from lead.apply_import_slice.
  */
 export const LeadImportChunkSchema = z.object({
   /** The import's company, set by lead.enqueue_import_chunk (absent on chunks queued before 20261201003100). */

@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { CsvError, type CsvRecord, detectSeparator, openCsv } from './csv.ts';
+import { CsvCarrySchema } from '@rastro/contracts/lead-imports.ts';
+import {
+  type CsvCarry,
+  CsvError,
+  type CsvOptions,
+  type CsvRecord,
+  type CsvSliceOptions,
+  detectSeparator,
+  openCsvUpload,
+  parseCsvSlice,
+  startCsvCarry,
+} from './csv.ts';
 
 const encoder = new TextEncoder();
 
@@ -19,11 +30,50 @@ function streamOf(bytes: Uint8Array | string, pieceSize = 64 * 1024): ReadableSt
   });
 }
 
-async function readAll(input: Uint8Array | string, pieceSize?: number, options = {}) {
-  const csv = await openCsv(streamOf(input, pieceSize), options);
+/** Collects an upload's slices. */
+async function sliced(input: Uint8Array | string, pieceSize?: number, options: CsvOptions = {}) {
+  const upload = await openCsvUpload(streamOf(input, pieceSize), options);
+  const slices: Uint8Array[] = [];
+  for await (const slice of upload.slices()) slices.push(slice);
+  return { upload, slices };
+}
+
+/**
+ * Parses slices one after the other, in steps of at most `maxRecords` records, the carry going through
+ * JSON and its schema as on the queue.
+ */
+function parseSlices(slices: Uint8Array[], separator: ',' | ';', options: CsvSliceOptions = {}) {
   const records: CsvRecord[] = [];
-  for await (const batch of csv.batches(1000)) records.push(...batch);
-  return { separator: csv.separator, header: csv.header, records };
+  let carry: CsvCarry = startCsvCarry(separator);
+  slices.forEach((slice, i) => {
+    let offset = 0;
+    do {
+      const step = parseCsvSlice(slice.subarray(offset), carry, i === slices.length - 1, options);
+      assert.ok(step.consumed > 0 || slice.byteLength === 0, 'every step moves on');
+      if (options.maxRecords !== undefined && options.windowBytes !== undefined) {
+        assert.ok(step.records.length <= options.maxRecords + options.windowBytes, 'a step stops after its window');
+      }
+      records.push(...step.records);
+      offset += step.consumed;
+      carry = CsvCarrySchema.parse(JSON.parse(JSON.stringify(step.carry)));
+    } while (offset < slice.byteLength);
+  });
+  return records;
+}
+
+/** The upload's view (separator, header, whether rows follow) and every record the slices hold. */
+async function readAll(input: Uint8Array | string, pieceSize?: number, options: CsvOptions & CsvSliceOptions = {}) {
+  const { upload, slices } = await sliced(input, pieceSize, options);
+  const bytes = slices.reduce((n, slice) => n + slice.byteLength, 0);
+  assert.equal(bytes, upload.bytesRead(), 'the slices hold every byte read');
+  const records = parseSlices(slices, upload.separator, options);
+  assert.equal(upload.hasRows(), records.length > 0, 'the upload knows whether rows follow the header');
+  return { separator: upload.separator, header: upload.header, records };
+}
+
+/** Reads the whole upload (its slices) and throws what the upload throws. */
+async function upload(input: Uint8Array | string, pieceSize?: number, options: CsvOptions = {}): Promise<void> {
+  await sliced(input, pieceSize, options);
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, line?: number): Promise<void> {
@@ -147,11 +197,11 @@ Deno.test('csv: an over-long record is reported and skipped, the next one is rea
 });
 
 Deno.test('csv: empty input and blank-only input have no header', async () => {
-  await rejectsWith(openCsv(streamOf('')), 'missing_header');
-  await rejectsWith(openCsv(streamOf('\uFEFF')), 'missing_header');
-  await rejectsWith(openCsv(streamOf('\r\n\n  \n')), 'missing_header');
-  await rejectsWith(openCsv(streamOf('"email,name\nx,y\n')), 'missing_header', 1);
-  await rejectsWith(openCsv(streamOf('x'.repeat(5000)), { maxHeaderChars: 1000 }), 'missing_header');
+  await rejectsWith(upload(''), 'missing_header');
+  await rejectsWith(upload('\uFEFF'), 'missing_header');
+  await rejectsWith(upload('\r\n\n  \n'), 'missing_header');
+  await rejectsWith(upload('"email,name\nx,y\n'), 'missing_header', 1);
+  await rejectsWith(upload('x'.repeat(5000), undefined, { maxHeaderChars: 1000 }), 'missing_header');
 });
 
 Deno.test('csv: binary and non-UTF-8 input is not CSV', async () => {
@@ -160,43 +210,35 @@ Deno.test('csv: binary and non-UTF-8 input is not CSV', async () => {
   const latin1 = new Uint8Array([...encoder.encode('email;nome\na@x.test;Jo'), 0xe3, 0x6f, 0x0a]);
   const utf16 = new Uint8Array([0xff, 0xfe, 0x65, 0x00, 0x6d, 0x00, 0x0a, 0x00]);
   for (const [name, bytes] of [['png', png], ['xlsx/zip', zip], ['latin-1', latin1], ['utf-16', utf16]] as const) {
-    await rejectsWith(openCsv(streamOf(bytes)), 'not_csv').catch((error) => {
+    await rejectsWith(upload(bytes), 'not_csv').catch((error) => {
       throw new Error(`${name}: ${error.message}`);
     });
   }
-  // Binary found after the header fails while iterating.
-  const late = await openCsv(streamOf(`email\n${'a@x.test\n'.repeat(10)}\u0000\u0001\n`, 16));
-  await rejectsWith(
-    (async () => {
-      for await (const _ of late.batches(5)) { /* drain */ }
-    })(),
-    'not_csv',
-  );
+  // Binary found far after the header fails while the slices stream.
+  await rejectsWith(upload(`email\n${'a@x.test\n'.repeat(10)}\u0000\u0001\n`, 16, { sliceBytes: 8 }), 'not_csv');
   // A sequence cut off at the very end is invalid too.
-  await rejectsWith(
-    openCsv(streamOf(new Uint8Array([...encoder.encode('email\na@x.test\n'), 0xc3]))).then(async (csv) => {
-      for await (const _ of csv.batches(5)) { /* drain */ }
-    }),
-    'not_csv',
-  );
+  await rejectsWith(upload(new Uint8Array([...encoder.encode('email\na@x.test\n'), 0xc3])), 'not_csv');
+  // The slice parser refuses invalid bytes too (never the ones an upload accepted).
+  assert.throws(() => parseCsvSlice(new Uint8Array([0x61, 0xff, 0x0a]), startCsvCarry(','), true), CsvError);
+  assert.throws(() => parseCsvSlice(new Uint8Array([0x61, 0xc3]), startCsvCarry(','), true), CsvError);
 });
 
 Deno.test('csv: the byte limit is enforced while streaming', async () => {
   const text = `email\n${'abcdefgh@x.test\n'.repeat(100)}`;
   const size = encoder.encode(text).length;
   assert.equal((await readAll(text, 64, { maxBytes: size })).records.length, 100, 'exactly at the limit is fine');
-  const csv = await openCsv(streamOf(text, 64), { maxBytes: size - 1 });
+  const csv = await openCsvUpload(streamOf(text, 64), { maxBytes: size - 1, sliceBytes: 100 });
   let seen = 0;
   await rejectsWith(
     (async () => {
-      for await (const batch of csv.batches(10)) seen += batch.length;
+      for await (const slice of csv.slices()) seen += slice.byteLength;
     })(),
     'file_too_large',
   );
-  assert.ok(seen < 100, 'records before the limit were yielded as they streamed');
+  assert.ok(seen > 0 && seen < size, 'slices before the limit were handed out as they streamed');
 });
 
-Deno.test('csv: batches have the requested size and the stream is read lazily', async () => {
+Deno.test('csv: slices have the requested size and the stream is read lazily', async () => {
   const rows = 250_000;
   const row = (i: number) => `lead${i}@bulk.test;Lead ${i}\n`;
   let produced = 0;
@@ -212,24 +254,96 @@ Deno.test('csv: batches have the requested size and the stream is read lazily', 
       cancelled = true;
     },
   }, { highWaterMark: 0 });
-  const csv = await openCsv(stream, { maxBytes: 100 * 1024 * 1024 });
+  const csv = await openCsvUpload(stream, { maxBytes: 100 * 1024 * 1024, sliceBytes: 100_000 });
   const sizes: number[] = [];
-  let lastLine = 0;
-  for await (const batch of csv.batches(4000)) {
+  for await (const slice of csv.slices()) {
     if (sizes.length === 0) {
-      assert.ok(produced <= 10_000, `only what the first batch needs was read (${produced} rows produced)`);
+      assert.ok(produced <= 10_000, `only what the first slice needs was read (${produced} rows produced)`);
     }
-    sizes.push(batch.length);
-    lastLine = batch[batch.length - 1].line;
+    sizes.push(slice.byteLength);
     if (sizes.length === 10) break;
   }
-  assert.deepEqual(sizes, Array(10).fill(4000));
-  assert.equal(lastLine, 40_001);
+  assert.deepEqual(sizes, Array(10).fill(100_000));
   assert.ok(cancelled, 'stopping early cancels the upload stream');
 
-  const all = await openCsv(streamOf(`email\n${'x@y.z\n'.repeat(2500)}`, 100));
-  const allSizes: number[] = [];
-  for await (const batch of all.batches(1000)) allSizes.push(batch.length);
-  assert.deepEqual(allSizes, [1000, 1000, 500]);
-  assert.equal(all.bytesRead(), 6 + 2500 * 6);
+  const all = await sliced(`email\n${'x@y.z\n'.repeat(2500)}`, 100, { sliceBytes: 6000 });
+  assert.deepEqual(all.slices.map((s) => s.byteLength), [6000, 6000, 3006]);
+  assert.equal(all.upload.bytesRead(), 6 + 2500 * 6);
+});
+
+Deno.test('csv: the same records whatever the slice boundaries (records, CRLF, UTF-8 characters cut)', async () => {
+  const text = '\uFEFF"nome";e-mail\r\n"João\r\nConceição";j@x.test\r\n\r\n🚀 "x";"a;""b"""\rç;ü\n"open\r\n';
+  const bytes = encoder.encode(text);
+  const whole = await readAll(bytes, 1 << 20);
+  assert.deepEqual(whole.header, { line: 1, fields: ['nome', 'e-mail'] });
+  assert.deepEqual(whole.records, [
+    { line: 2, fields: ['João\r\nConceição', 'j@x.test'] },
+    { line: 5, fields: ['🚀 "x"', 'a;"b"'] },
+    { line: 6, fields: ['ç', 'ü'] },
+    { line: 7, fields: [], problem: 'quoted field is not closed before the end of the file' },
+  ]);
+  for (let sliceBytes = 1; sliceBytes <= bytes.length; sliceBytes++) {
+    for (const pieceSize of [3, 64]) {
+      assert.deepEqual(await readAll(bytes, pieceSize, { sliceBytes }), whole, `slices of ${sliceBytes} bytes`);
+    }
+    for (const windowBytes of [1, 2, 5]) {
+      assert.deepEqual(
+        await readAll(bytes, 64, { sliceBytes, maxRecords: 1, windowBytes }),
+        whole,
+        `slices of ${sliceBytes} bytes, steps of one record in windows of ${windowBytes} bytes`,
+      );
+    }
+  }
+});
+
+Deno.test('csv: a step stops after the window that reached maxRecords, however short the rows', () => {
+  const slice = encoder.encode(`email\n${'x\n'.repeat(100_000)}`);
+  const first = parseCsvSlice(slice, startCsvCarry(','), true, { maxRecords: 1000, windowBytes: 1024 });
+  assert.equal(first.consumed, 2048, 'two windows: the second reached 1,000 records');
+  assert.equal(first.records.length, 1021, '(2048 - 6) / 2 rows after the header');
+  assert.deepEqual(first.records[0], { line: 2, fields: ['x'] });
+  const rest = parseCsvSlice(slice.subarray(first.consumed), first.carry, true);
+  assert.equal(rest.consumed, slice.byteLength - first.consumed);
+  assert.equal(first.records.length + rest.records.length, 100_000);
+  assert.deepEqual(rest.records.at(-1), { line: 100_001, fields: ['x'] });
+});
+
+Deno.test('csv: a U+FEFF starting a later slice is text, not a byte-order mark', () => {
+  const first = encoder.encode('email,name\n');
+  const second = encoder.encode('\uFEFFa@x.test,A\n');
+  const one = parseCsvSlice(first, startCsvCarry(','), false);
+  assert.deepEqual(one.records, [], 'the header is skipped');
+  assert.equal(one.carry.skip_records, 0);
+  assert.equal(one.carry.at_start, false);
+  const two = parseCsvSlice(second, one.carry, true);
+  assert.deepEqual(two.records, [{ line: 2, fields: ['\uFEFFa@x.test', 'A'] }]);
+});
+
+Deno.test('csv: whether data rows follow the header', async () => {
+  const cases: Array<[string, boolean, CsvOptions?]> = [
+    ['email,name\r\n', false],
+    ['email,name\n\n,,\n  , \n\r\n', false],
+    ['email,name\n"",""\n" ",\n', false],
+    ['email,name\n\n,,\nx,\n', true],
+    ['email,name\n";",\n', true],
+    ['email,name\n"""",\n', true],
+    ['email,name\n"', true],
+    ['email,name\n"",x', true],
+    ['email,name\n' + ','.repeat(300) + '\n', true, { maxRecordChars: 200 }],
+    ['email,name\n' + ',,\r\n'.repeat(500) + ', '.repeat(150) + '\n' + ',\n'.repeat(500), true, {
+      maxRecordChars: 200,
+    }],
+    ['email,name\n' + ',,\r\n'.repeat(500) + ', '.repeat(90) + '\n' + ',\n'.repeat(500), false, {
+      maxRecordChars: 200,
+    }],
+    ['email,name\n' + ',,\r\n'.repeat(500) + '"\n,,\n"' + ',\n'.repeat(500), true],
+    ['email,name\n' + ',,\r\n'.repeat(500) + '"\n,,\n"' + ',\n'.repeat(500) + '"', true],
+    ['email,name\n' + ',,\r\n'.repeat(500) + '""\n' + ',\r'.repeat(500), false],
+  ];
+  for (const [text, rows, options] of cases) {
+    for (const pieceSize of [1, 4, 7, 64, 150, 1000]) {
+      const { upload } = await sliced(text, pieceSize, options);
+      assert.equal(upload.hasRows(), rows, `${JSON.stringify(text)} in pieces of ${pieceSize}`);
+    }
+  }
 });

@@ -1,5 +1,9 @@
-// Streaming CSV reader for uploads: reads a ReadableStream<Uint8Array> once, front to back, and yields
-// records in batches, so a 50 MB file never sits in memory.
+// CSV reading for uploads, in two halves that never hold the whole file:
+// - openCsvUpload reads the request body once, front to back, with only cheap native checks on every
+//   byte (fatal UTF-8 decoding, a regular expression for binary characters, the byte limit), parses
+//   the header record, makes sure a data record follows, and hands the raw bytes on in slices to store;
+// - parseCsvSlice parses one stored slice later, continuing from the carry the previous slice left
+//   (a record, a CRLF or a UTF-8 character may be cut anywhere by a slice boundary).
 //
 // What it accepts (RFC 4180 plus what spreadsheets actually export):
 // - UTF-8, with or without a byte-order mark. Invalid UTF-8, NUL or other C0 control characters (tab,
@@ -12,6 +16,9 @@
 // not shift the numbers of later records). Records whose fields are all blank (empty lines, `;;;`
 // rows spreadsheets leave behind) are skipped. Malformed quoting or an over-long record does not stop
 // the file: that record comes back with a `problem` and no fields, and reading continues.
+import type { CsvCarry } from '@rastro/contracts/lead-imports.ts';
+
+export type { CsvCarry };
 
 export type CsvRecord = {
   /** Physical line (1-based) the record starts on. */
@@ -42,19 +49,29 @@ export type CsvOptions = {
   maxRecordChars?: number;
   /** Characters read while looking for the end of the header record before giving up. */
   maxHeaderChars?: number;
+  /** Bytes per slice handed out by CsvUpload.slices() (the last one may be smaller). */
+  sliceBytes?: number;
 };
 
-export type CsvFile = {
+export type CsvUpload = {
   separator: CsvSeparator;
   /** The first record that is not blank. */
   header: CsvRecord;
-  /** The remaining records, `batchSize` at a time (the last batch may be smaller). Iterate once. */
-  batches(batchSize: number): AsyncGenerator<CsvRecord[]>;
+  /**
+   * The file's bytes exactly as uploaded, `sliceBytes` at a time, checked (UTF-8, binary characters,
+   * byte limit) as they pass; throws CsvError `not_csv` or `file_too_large` on the way. Iterate once.
+   */
+  slices(): AsyncGenerator<Uint8Array>;
   /** Bytes read from the stream so far. */
   bytesRead(): number;
+  /** Whether a data record follows the header; final once slices() is exhausted. */
+  hasRows(): boolean;
+  /** Stops reading (the rest of the body is not wanted, e.g. the header does not fit the mapping). */
+  close(): Promise<void>;
 };
 
 export const defaultCsvMaxBytes = 50 * 1024 * 1024;
+export const defaultCsvMaxRecordChars = 100_000;
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -66,12 +83,17 @@ const SEMICOLON = 0x3b;
 // deno-lint-ignore no-control-regex
 const binaryCharacters = /[\u0000-\u0008\u000e-\u001f]/;
 
-/** Decodes the byte stream as UTF-8 (dropping a leading BOM), enforcing the byte limit and the text check. */
-async function* decodeText(
+type Piece = { bytes: Uint8Array | null; text: string };
+
+/**
+ * Decodes the byte stream as UTF-8 (dropping a leading BOM), enforcing the byte limit and the text
+ * check; yields each piece's bytes beside its text (a character cut between pieces is in the later text).
+ */
+async function* decodePieces(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
   counter: { bytes: number },
-): AsyncGenerator<string> {
+): AsyncGenerator<Piece> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = stream.getReader();
   let finished = false;
@@ -95,12 +117,48 @@ async function* decodeText(
         throw error;
       }
       if (binaryCharacters.test(text)) throw new CsvError('not_csv', 'The file contains binary data, not CSV text');
-      if (text.length > 0) yield text;
+      yield { bytes: done ? null : value, text };
       if (done) return;
     }
   } finally {
     if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
+  }
+}
+
+/** Collects bytes and hands them out in slices of exactly `size` bytes (the last one shorter). */
+class Slicer {
+  private parts: Uint8Array[] = [];
+  private length = 0;
+  constructor(private readonly size: number) {}
+
+  add(bytes: Uint8Array): Uint8Array[] {
+    const full: Uint8Array[] = [];
+    let rest = bytes;
+    while (this.length + rest.byteLength >= this.size) {
+      const take = this.size - this.length;
+      this.parts.push(rest.subarray(0, take));
+      full.push(this.drain());
+      rest = rest.subarray(take);
+    }
+    if (rest.byteLength > 0) {
+      this.parts.push(rest);
+      this.length += rest.byteLength;
+    }
+    return full;
+  }
+
+  /** The bytes collected so far as one slice (empty when there are none). */
+  drain(): Uint8Array {
+    const slice = new Uint8Array(this.parts.reduce((n, part) => n + part.byteLength, 0));
+    let offset = 0;
+    for (const part of this.parts) {
+      slice.set(part, offset);
+      offset += part.byteLength;
+    }
+    this.parts = [];
+    this.length = 0;
+    return slice;
   }
 }
 
@@ -143,11 +201,12 @@ export function detectSeparator(text: string, atEnd: boolean): CsvSeparator | nu
   return atEnd ? choice() : null;
 }
 
-type State = 'fieldStart' | 'unquoted' | 'quoted' | 'quoteInQuoted' | 'afterClosingQuote';
+type State = CsvCarry['state'];
 
 /**
- * The record state machine. Text goes in with `push` in any slicing (a chunk may end anywhere,
- * including between CR and LF or between two quotes); finished records accumulate in `out`.
+ * The record state machine. Text goes in with `push` in any slicing (a piece may end anywhere,
+ * including between CR and LF or between two quotes); finished records accumulate in `out`. Its whole
+ * state between two pushes is `snapshot()`, which a parser for the next slice starts from.
  */
 class CsvParser {
   readonly out: CsvRecord[] = [];
@@ -163,12 +222,44 @@ class CsvParser {
   private quotedCR = false;
   private problem: string | undefined;
 
-  constructor(separator: CsvSeparator, maxRecordChars: number) {
+  constructor(separator: CsvSeparator, maxRecordChars: number, from?: CsvCarry) {
     this.separator = separator.charCodeAt(0);
     this.maxRecordChars = maxRecordChars;
+    if (from) {
+      this.state = from.state;
+      this.fields = [...from.fields];
+      this.field = from.field;
+      this.recordChars = from.record_chars;
+      this.recordLine = from.record_line;
+      this.line = from.line;
+      this.pendingCR = from.pending_cr;
+      this.quotedCR = from.quoted_cr;
+      this.problem = from.problem ?? undefined;
+    }
+  }
+
+  /** Inside a quoted field (where line breaks are text, not record ends). */
+  inQuotedField(): boolean {
+    return this.state === 'quoted';
+  }
+
+  /** The record in progress and the position reached (the CsvCarry fields the parser owns). */
+  snapshot(): Omit<CsvCarry, 'separator' | 'pending_bytes' | 'at_start' | 'skip_records'> {
+    return {
+      state: this.state,
+      fields: [...this.fields],
+      field: this.field,
+      record_chars: this.recordChars,
+      record_line: this.recordLine,
+      line: this.line,
+      pending_cr: this.pendingCR,
+      quoted_cr: this.quotedCR,
+      problem: this.problem ?? null,
+    };
   }
 
   push(text: string): void {
+    if (text.length === 0) return;
     const sep = this.separator;
     let i = 0;
     if (this.pendingCR) {
@@ -259,10 +350,9 @@ class CsvParser {
       this.emit();
       return;
     }
-    if (
-      this.state === 'unquoted' || this.state === 'quoteInQuoted' || this.state === 'afterClosingQuote' ||
-      this.fields.length > 0
-    ) {
+    // A record is open unless the parser stands at the start of one (a record over the length limit
+    // has no fields left but its problem).
+    if (this.state !== 'fieldStart' || this.fields.length > 0 || this.problem !== undefined) {
       this.endField('');
       this.emit();
     }
@@ -322,76 +412,200 @@ class CsvParser {
 }
 
 /**
- * Reads the stream up to and including the header record and returns the file's separator, header and
- * a generator for the rest. Throws CsvError `not_csv`, `file_too_large` or `missing_header`, here or
- * while iterating.
+ * Reads the stream up to and including the header record and returns the file's separator and header,
+ * and a generator for the file's bytes in slices (those read for the header included). Throws CsvError
+ * `not_csv`, `file_too_large` or `missing_header`, here or while iterating. Only the header, and what
+ * follows it up to the first data record, goes through the record parser; every other byte gets the
+ * cheap checks only, so the cost per megabyte stays that of decoding.
  */
-export async function openCsv(stream: ReadableStream<Uint8Array>, options: CsvOptions = {}): Promise<CsvFile> {
+export async function openCsvUpload(stream: ReadableStream<Uint8Array>, options: CsvOptions = {}): Promise<CsvUpload> {
   const maxBytes = options.maxBytes ?? defaultCsvMaxBytes;
   const maxHeaderChars = options.maxHeaderChars ?? 1_000_000;
+  const maxRecordChars = options.maxRecordChars ?? defaultCsvMaxRecordChars;
+  const slicer = new Slicer(options.sliceBytes ?? 1024 * 1024);
   const counter = { bytes: 0 };
-  const texts = decodeText(stream, maxBytes, counter);
-
+  const pieces = decodePieces(stream, maxBytes, counter);
+  /** Full slices not handed out yet. */
+  const ready: Uint8Array[] = [];
   let ended = false;
-  let prefix = '';
+  const next = async (): Promise<string> => {
+    const piece = await pieces.next();
+    if (piece.done || piece.value.bytes === null) ended = true;
+    if (piece.done) return '';
+    if (piece.value.bytes !== null) ready.push(...slicer.add(piece.value.bytes));
+    return piece.value.text;
+  };
+
+  let parser: CsvParser;
+  let header: CsvRecord | undefined;
   let separator: CsvSeparator | null = null;
   try {
+    let prefix = '';
     while (separator === null) {
-      const next = await texts.next();
-      if (next.done) ended = true;
-      else prefix += next.value;
+      prefix += await next();
       separator = detectSeparator(prefix, ended);
       if (separator === null && prefix.length > maxHeaderChars) {
         throw new CsvError('missing_header', `No complete header line within the first ${maxHeaderChars} characters`);
       }
     }
-  } catch (error) {
-    await texts.return(undefined);
-    throw error;
-  }
-
-  const parser = new CsvParser(separator, options.maxRecordChars ?? 100_000);
-  /** Feeds the parser the next piece of text, or finishes it at the end of the stream. */
-  const pull = async () => {
-    const next = await texts.next();
-    if (next.done) {
-      ended = true;
-      parser.finish();
-    } else {
-      parser.push(next.value);
+    parser = new CsvParser(separator, maxRecordChars);
+    parser.push(prefix);
+    while (parser.out.length === 0 && !ended) parser.push(await next());
+    if (ended) parser.finish();
+    header = parser.out.shift();
+    if (!header) {
+      throw new CsvError('missing_header', 'The file is empty: a header line naming the columns is required');
     }
-  };
-  parser.push(prefix);
-  prefix = '';
-  if (ended) parser.finish();
-  try {
-    while (parser.out.length === 0 && !ended) await pull();
+    if (header.problem !== undefined) {
+      throw new CsvError('missing_header', `The header line cannot be read: ${header.problem}`, header.line);
+    }
   } catch (error) {
-    await texts.return(undefined);
+    await pieces.return(undefined);
     throw error;
   }
-  const header = parser.out.shift();
-  if (!header) throw new CsvError('missing_header', 'The file is empty: a header line naming the columns is required');
-  if (header.problem !== undefined) {
-    await texts.return(undefined);
-    throw new CsvError('missing_header', `The header line cannot be read: ${header.problem}`, header.line);
-  }
 
+  // After the header, a character that is neither white space, the separator nor a quote always ends
+  // up in a record the parser reports (a field that is not blank, or a problem); until one shows up,
+  // the parser decides (blank lines, quoted blanks, an over-long line of separators…).
+  const certainlyData = new RegExp(`[^\\s"${separator}]`);
+  let rowsFound = parser.out.length > 0;
+  /**
+   * Feeds the parser text of white space and separators only. Outside a quoted field, with no quote in
+   * it and shorter than a record may be, the lines between its first and last line break are complete
+   * blank records: only its two ends need the parser (a file of empty `;;;` rows costs what decoding does).
+   */
+  const pushBlank = (text: string) => {
+    const first = text.search(/[\r\n]/);
+    if (first === -1 || text.length >= maxRecordChars || text.includes('"') || parser.inQuotedField()) {
+      parser.push(text);
+      return;
+    }
+    parser.push(text.slice(0, first + 1));
+    parser.push(text.slice(Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'))));
+  };
   let iterated = false;
-  async function* batches(batchSize: number): AsyncGenerator<CsvRecord[]> {
-    if (iterated) throw new Error('CsvFile.batches() can only be iterated once');
+  async function* slices(): AsyncGenerator<Uint8Array> {
+    if (iterated) throw new Error('CsvUpload.slices() can only be iterated once');
     iterated = true;
     try {
       while (true) {
-        while (parser.out.length >= batchSize) yield parser.out.splice(0, batchSize);
+        while (ready.length > 0) yield ready.shift()!;
         if (ended) break;
-        await pull();
+        const text = await next();
+        if (rowsFound) continue;
+        if (certainlyData.test(text)) {
+          rowsFound = true;
+        } else {
+          pushBlank(text);
+          if (ended) parser.finish();
+          rowsFound = parser.out.length > 0;
+        }
       }
-      if (parser.out.length > 0) yield parser.out.splice(0);
+      const last = slicer.drain();
+      if (last.byteLength > 0) yield last;
     } finally {
-      await texts.return(undefined);
+      await pieces.return(undefined);
     }
   }
 
-  return { separator, header, batches, bytesRead: () => counter.bytes };
+  return {
+    separator,
+    header,
+    slices,
+    bytesRead: () => counter.bytes,
+    hasRows: () => rowsFound,
+    close: async () => void await pieces.return(undefined),
+  };
+}
+
+/** The carry a file's first slice starts from: nothing read yet, the header record still to skip. */
+export function startCsvCarry(separator: CsvSeparator): CsvCarry {
+  return {
+    separator,
+    pending_bytes: [],
+    at_start: true,
+    skip_records: 1,
+    state: 'fieldStart',
+    fields: [],
+    field: '',
+    record_chars: 0,
+    record_line: 1,
+    line: 1,
+    pending_cr: false,
+    quoted_cr: false,
+    problem: null,
+  };
+}
+
+/** Length of the prefix of `bytes` that ends on a UTF-8 character boundary (a cut sequence excluded). */
+function completeUtf8Length(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: its lead byte is further back
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length; // no lead byte in the last three: invalid, and the decoder says so
+}
+
+export type CsvSliceOptions = Pick<CsvOptions, 'maxRecordChars'> & {
+  /** Stop after the window in which this many records have been read (the rest is for the next step). */
+  maxRecords?: number;
+  /** Bytes decoded and parsed at a time; a step stops only between windows. */
+  windowBytes?: number;
+};
+
+/**
+ * Parses (part of) one slice of a file's bytes, continuing from `carry` (startCsvCarry for the file's
+ * first bytes): returns the data records that end in the bytes consumed (the header skipped), how many
+ * bytes that was, and the carry for the bytes after them. It reads `windowBytes` at a time and stops
+ * after the window in which `maxRecords` records were reached, so one call's records, and memory, stay
+ * bounded however short the rows are. `final` marks the file's last bytes: when all of them are consumed
+ * the record still open is finished. Throws CsvError `not_csv` for bytes that are not UTF-8 (never for
+ * bytes openCsvUpload accepted).
+ */
+export function parseCsvSlice(
+  bytes: Uint8Array,
+  carry: CsvCarry,
+  final: boolean,
+  options: CsvSliceOptions = {},
+): { records: CsvRecord[]; consumed: number; carry: CsvCarry } {
+  const maxRecords = options.maxRecords ?? Infinity;
+  const windowBytes = options.windowBytes ?? 16 * 1024;
+  const parser = new CsvParser(carry.separator, options.maxRecordChars ?? defaultCsvMaxRecordChars, carry);
+  let pending = Uint8Array.from(carry.pending_bytes);
+  let atStart = carry.at_start;
+  let consumed = 0;
+  while (consumed < bytes.byteLength && parser.out.length < maxRecords) {
+    const end = Math.min(bytes.byteLength, consumed + windowBytes);
+    let input = bytes.subarray(consumed, end);
+    if (pending.byteLength > 0) {
+      input = new Uint8Array(pending.byteLength + input.byteLength);
+      input.set(pending);
+      input.set(bytes.subarray(consumed, end), pending.byteLength);
+    }
+    const complete = final && end === bytes.byteLength ? input.byteLength : completeUtf8Length(input);
+    try {
+      // Only the file's very first bytes may hold the byte-order mark; later a U+FEFF is text.
+      parser.push(new TextDecoder('utf-8', { fatal: true, ignoreBOM: !atStart }).decode(input.subarray(0, complete)));
+    } catch {
+      throw new CsvError('not_csv', 'The file is not UTF-8 text');
+    }
+    atStart = atStart && complete === 0;
+    pending = input.slice(complete);
+    consumed = end;
+  }
+  if (final && consumed === bytes.byteLength) parser.finish();
+  const skipped = Math.min(carry.skip_records, parser.out.length);
+  return {
+    records: skipped === 0 ? parser.out : parser.out.slice(skipped),
+    consumed,
+    carry: {
+      separator: carry.separator,
+      pending_bytes: [...pending],
+      at_start: atStart,
+      skip_records: carry.skip_records - skipped,
+      ...parser.snapshot(),
+    },
+  };
 }

@@ -1,5 +1,6 @@
-// lead-import-worker: drains the pgmq queue `lead_import` (chunks of CSV rows queued by leads-import)
-// on the shared worker runtime (_shared/worker.ts). Each row is validated with LeadImportRowSchema;
+// lead-import-worker: drains the pgmq queue `lead_import` on the shared worker runtime
+// (_shared/worker.ts). Two kinds of message: parse steps (kind 'parse', parse.ts: each reads part of a
+// stored slice of an uploaded file and queues the chunks of rows it found) and chunks (no kind). Each row is validated with LeadImportRowSchema;
 // valid rows and row errors of a chunk go to lead.apply_import_chunk in one set-based call, in the
 // same transaction as the message's archive, so a chunk is applied once however often it is delivered
 // (the function also ignores repeats). A chunk whose transaction fails comes back after a backoff.
@@ -14,6 +15,7 @@ import { importRowErrorReason, type LeadImportError, LeadImportRowSchema } from 
 import type pg from 'pg';
 import { Queue, type QueueMessage } from '../_shared/queue.ts';
 import { type Budget, byKind, type MessageWork, runQueueWorker, settle, workerEndpoint } from '../_shared/worker.ts';
+import { parseLabel, parseWork } from './parse.ts';
 
 export type LeadImportWorkerOptions = {
   /** Wall time one invocation keeps starting chunks, ms. */
@@ -30,6 +32,12 @@ export type LeadImportWorkerOptions = {
   maxAttempts?: number;
   /** Kick the next invocation when the budget ended with chunks left (default true). */
   chain?: boolean;
+  /** Rows per chunk a parse step queues. */
+  chunkRows?: number;
+  /** Records one parse step reads at most (plus its last window's). */
+  maxRecordsPerStep?: number;
+  /** Bytes a parse step decodes at a time (it stops only between windows). */
+  stepWindowBytes?: number;
 };
 
 export const leadImportQueue = new Queue('lead_import');
@@ -160,10 +168,11 @@ function chunkWork(maxAttempts: number): MessageWork {
   };
 }
 
-/** A chunk's place for problem lines: "import <id> chunk <n>" when the message says so. */
-function chunkLabel(message: QueueMessage): string {
+/** A message's place for problem lines: "import <id> chunk <n>" / "… slice <n>" when the message says so. */
+function messageLabel(message: QueueMessage): string {
   const identity = chunkIdentity(message.message);
-  return identity ? `import ${identity.importId} chunk ${identity.chunkNo}` : `lead_import message ${message.msg_id}`;
+  if (identity) return `import ${identity.importId} chunk ${identity.chunkNo}`;
+  return parseLabel(message) ?? `lead_import message ${message.msg_id}`;
 }
 
 export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (req: Request) => Promise<Response> {
@@ -177,7 +186,15 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
   const work = byKind((message) => {
     const kind = (message.message as { kind?: unknown } | null)?.kind;
     return typeof kind === 'string' ? kind : 'chunk';
-  }, { chunk: chunkWork(maxAttempts) });
+  }, {
+    chunk: chunkWork(maxAttempts),
+    parse: parseWork({
+      maxAttempts,
+      chunkRows: options.chunkRows,
+      maxRecords: options.maxRecordsPerStep,
+      windowBytes: options.stepWindowBytes,
+    }),
+  });
   return workerEndpoint(() =>
     runQueueWorker({
       name: leadImportWorkerName,
@@ -189,7 +206,7 @@ export function createLeadImportWorker(options: LeadImportWorkerOptions = {}): (
       visibilitySeconds,
       maxReads: maxAttempts,
       backoff: { baseSeconds: 5, capSeconds: visibilitySeconds, jitter: 0.1 },
-      label: chunkLabel,
+      label: messageLabel,
       work,
       chain: options.chain === false ? null : { functionName: leadImportWorkerName, payload: {} },
     }, budget)

@@ -1,5 +1,6 @@
 // leads-import against the test stack: every bad upload answers its status and code and writes nothing
-// (no import row, no queued chunk, no lead); a good upload is one committed import with its chunks.
+// (no import row, no stored slice, no queued message, no lead); a good upload is one committed import
+// with its file stored in slices and its first parse step queued.
 import assert from 'node:assert/strict';
 import { LeadImportAcceptedSchema } from '@rastro/contracts/lead-imports.ts';
 import { adminDb, demoUsers, eventually, signIn, stackEnv, stackTest } from '../_shared/testing/stack.ts';
@@ -47,6 +48,7 @@ async function footprint(): Promise<Record<string, number>> {
   const db = await adminDb();
   const { rows } = await db.query(`select
       (select count(*) from lead.lead_imports)::int as imports,
+      (select count(*) from lead.lead_import_slices)::int as slices,
       (select count(*) from pgmq.q_lead_import)::int + (select count(*) from pgmq.a_lead_import)::int as messages,
       (select count(*) from lead.leads)::int as leads,
       (select count(*) from lead.lead_import_errors)::int as errors`);
@@ -94,6 +96,7 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   await expectRefused(await upload({ token, body: '' }), 422, 'missing_header', before);
   await expectRefused(await upload({ token, body: '\r\n\r\n;;\r\n' }), 422, 'missing_header', before);
   await expectRefused(await upload({ token, body: 'email,name,phone\r\n' }), 422, 'no_rows', before);
+  await expectRefused(await upload({ token, body: 'email,name,phone\r\n\r\n,,\r\n"", ,\r\n' }), 422, 'no_rows', before);
   await expectRefused(
     await upload({ token, body: csv(['email\tname\tphone', 'a@example.com\tAna\t']) }),
     422,
@@ -127,11 +130,25 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   const latin1 = new Uint8Array([...encoder.encode('email,name,phone\r\na@example.com,Jo'), 0xe3, 0x6f, 0x0d, 0x0a]);
   await expectRefused(await upload({ token, body: latin1 }), 422, 'not_csv', before);
 
-  // A file that goes wrong after thousands of rows (a chunk was already queued): all rolled back.
+  // A file that goes wrong after thousands of rows (slices were already stored): all rolled back.
   const lateBinary = `email,name,phone\n${
     Array.from({ length: 4500 }, (_, i) => `late${i}@example.com,Late ${i},`).join('\n')
   }\n\u0000\u0001\u0002`;
   await expectRefused(await upload({ token, body: lateBinary }), 422, 'not_csv', before);
+  const smallSlices = createLeadsImportHandler({ sliceBytes: 4096 });
+  await expectRefused(
+    await smallSlices(uploadRequest('http://functions.local/leads-import', { token, body: lateBinary })),
+    422,
+    'not_csv',
+    before,
+  );
+  const lateLatin1 = new Uint8Array([...encoder.encode(lateBinary.slice(0, -3)), 0xe3]);
+  await expectRefused(
+    await smallSlices(uploadRequest('http://functions.local/leads-import', { token, body: lateLatin1 })),
+    422,
+    'not_csv',
+    before,
+  );
 
   // Roles and tokens.
   await expectRefused(
@@ -157,7 +174,7 @@ stackTest('leads-import: files over 50 MB are refused on Content-Length and whil
     'file_too_large',
     before,
   );
-  // Streamed without a length (chunked upload): refused once the 50 MB are passed, after queueing chunks.
+  // Streamed without a length (chunked upload): refused once the 50 MB are passed, after storing slices.
   await expectRefused(await direct({ token, body: generatedCsv(50 * 1024 * 1024 + 1) }), 413, 'file_too_large', before);
   // Through the gateway, chunked: same answer.
   await expectRefused(
@@ -168,65 +185,80 @@ stackTest('leads-import: files over 50 MB are refused on Content-Length and whil
   );
 });
 
-stackTest('leads-import: a good upload is one committed import with its chunks queued', async () => {
-  const token = await signIn(demoUsers.admin);
-  const run = crypto.randomUUID().slice(0, 8);
-  const handler = createLeadsImportHandler({ chunkRows: 100 });
-  const lines = [
-    '\uFEFFNome;E-mail;Telefone;Ignorada',
-    ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`),
-  ];
-  const res = await handler(uploadRequest('http://functions.local/leads-import', {
-    token,
-    body: csv(lines),
-    fileName: `queued-${run}.csv`,
-    mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' } },
-  }));
-  const body = await res.json();
-  assert.equal(res.status, 202, JSON.stringify(body));
-  const accepted = LeadImportAcceptedSchema.parse(body);
-  assert.equal(accepted.rows_total, 250);
-  assert.equal(accepted.chunks_total, 3);
+stackTest(
+  'leads-import: a good upload is one committed import, its file stored in slices, parsing queued',
+  async () => {
+    const token = await signIn(demoUsers.admin);
+    const run = crypto.randomUUID().slice(0, 8);
+    const handler = createLeadsImportHandler({ sliceBytes: 1000 });
+    const lines = [
+      '\uFEFFNome;E-mail;Telefone;Ignorada',
+      ...Array.from({ length: 250 }, (_, i) => `"Lead ${i}; ${run}";lead${i}.${run}@example.com;;x`),
+    ];
+    const size = encoder.encode(csv(lines)).length;
+    const res = await handler(uploadRequest('http://functions.local/leads-import', {
+      token,
+      body: csv(lines),
+      fileName: `queued-${run}.csv`,
+      mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' } },
+    }));
+    const body = await res.json();
+    assert.equal(res.status, 202, JSON.stringify(body));
+    const accepted = LeadImportAcceptedSchema.parse(body);
+    assert.deepEqual(accepted, {
+      import_id: accepted.import_id,
+      status: 'parsing',
+      file_size_bytes: size,
+      slices_total: Math.ceil(size / 1000),
+    });
 
-  const db = await adminDb();
-  const { rows: [imported] } = await db.query(
-    `select i.file_name, i.file_size_bytes, i.rows_total, i.chunks_total, i.mapping, i.created_by = u.id as by_uploader,
-            c.slug
+    const db = await adminDb();
+    const { rows: [imported] } = await db.query(
+      `select i.file_name, i.file_size_bytes, i.slices_total, i.mapping, i.created_by = u.id as by_uploader, c.slug
      from lead.lead_imports i join auth.users u on u.email = $2 join core.companies c on c.id = i.company_id
      where i.id = $1`,
-    [accepted.import_id, demoUsers.admin.email],
-  );
-  assert.deepEqual(imported, {
-    file_name: `queued-${run}.csv`,
-    file_size_bytes: String(encoder.encode(csv(lines)).length),
-    rows_total: 250,
-    chunks_total: 3,
-    mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' }, sync_to_crm: false },
-    by_uploader: true,
-    slug: 'demo-rastro',
-  });
-  const { rows: messages } = await db.query(
-    `select message from pgmq.q_lead_import where message ->> 'import_id' = $1
-     union all select message from pgmq.a_lead_import where message ->> 'import_id' = $1`,
-    [accepted.import_id],
-  );
-  const chunks = messages.map((m) => m.message).sort((a, b) => a.chunk_no - b.chunk_no);
-  assert.deepEqual(chunks.map((c) => [c.chunk_no, c.rows.length]), [[1, 100], [2, 100], [3, 50]]);
-  assert.deepEqual(chunks[0].header, ['Nome', 'E-mail', 'Telefone', 'Ignorada']);
-  assert.deepEqual(chunks[0].fields, { email: 1, name: 0, phone: 2 });
-  assert.deepEqual(chunks[2].rows[49], {
-    line: 251,
-    cells: [`Lead 249; ${run}`, `lead249.${run}@example.com`, '', 'x'],
-  });
+      [accepted.import_id, demoUsers.admin.email],
+    );
+    assert.deepEqual(imported, {
+      file_name: `queued-${run}.csv`,
+      file_size_bytes: String(size),
+      slices_total: Math.ceil(size / 1000),
+      mapping: { columns: { email: 'E-mail', name: 'Nome', phone: 'Telefone' }, sync_to_crm: false },
+      by_uploader: true,
+      slug: 'demo-rastro',
+    });
+    const { rows: [first] } = await db.query(
+      `select message from pgmq.q_lead_import where message ->> 'import_id' = $1 and message ->> 'kind' = 'parse'
+     union all select message from pgmq.a_lead_import where message ->> 'import_id' = $1 and (message ->> 'slice_no')::int = 1`,
+      [accepted.import_id],
+    );
+    assert.equal(first.message.kind, 'parse');
+    assert.deepEqual(first.message.header, ['Nome', 'E-mail', 'Telefone', 'Ignorada']);
+    assert.deepEqual(first.message.fields, { email: 1, name: 0, phone: 2 });
 
-  // The upload kicked the worker through pg_net; it (or pg_cron) finishes the import.
-  await eventually('the kicked worker to complete the import', async () => {
-    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [
-      accepted.import_id,
-    ]);
-    return state.status === 'completed' ? true : undefined;
-  });
-});
+    // The upload kicked the worker through pg_net; it (or pg_cron) parses the slices and applies the rows.
+    await eventually('the kicked worker to complete the import', async () => {
+      const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [
+        accepted.import_id,
+      ]);
+      return state.status === 'completed' ? true : undefined;
+    });
+    const { rows: [done] } = await db.query(
+      `select i.rows_total, i.rows_inserted, i.bytes_parsed,
+            (select count(*)::int from lead.lead_import_slices s where s.import_id = i.id) as slices_left,
+            (select name from lead.leads l where l.email = $2) as last_name
+     from lead.lead_imports i where i.id = $1`,
+      [accepted.import_id, `lead249.${run}@example.com`],
+    );
+    assert.deepEqual(done, {
+      rows_total: 250,
+      rows_inserted: 250,
+      bytes_parsed: String(size),
+      slices_left: 0,
+      last_name: `Lead 249; ${run}`,
+    });
+  },
+);
 
 stackTest('leads-import: a member of another company cannot see the import (RLS)', async () => {
   const adminToken = await signIn(demoUsers.admin);

@@ -1,30 +1,32 @@
-// leads-import: a member uploads a CSV file of leads. The body streams through the CSV reader; every
-// chunk of rows goes on the pgmq queue `lead_import` inside the same transaction that creates the
-// lead.lead_imports row, committed only once the whole file has been read. Any problem with the file
-// (size, not CSV, no header, mapping that does not fit) rolls everything back: nothing half-written.
-// Contract: docs/decisions/0003-csv-import.md. Rows are validated and applied by lead-import-worker.
+// leads-import: a member uploads a CSV file of leads. The body streams through cheap checks only (UTF-8,
+// binary characters, size, the header record against the mapping, some data after it) and its bytes are
+// stored in slices (lead.lead_import_slices) in the same transaction that creates the lead.lead_imports
+// row and queues the first parse step, committed only once the whole file has been read. Any problem
+// with the file rolls everything back: nothing half-written. Parsing the records, validating and
+// applying them is lead-import-worker's, a slice per invocation step, so no request here parses a whole
+// file (Supabase: 2 s of CPU per request). Contract: docs/decisions/0003-csv-import.md.
 import {
   type LeadImportAccepted,
-  type LeadImportChunkRow,
   leadImportContentTypes,
   leadImportMaxBytes,
+  leadImportSliceBytes,
 } from '@rastro/contracts/lead-imports.ts';
 import { type LeadImportMapping, LeadImportMappingSchema } from '@rastro/contracts/leads.ts';
 import { memberClaims, roleRequired } from '../_shared/member-claims.ts';
 import { corsHeaders, preflight } from '../_shared/cors.ts';
-import { CsvError, type CsvRecord, openCsv } from '../_shared/csv.ts';
+import { Buffer } from 'node:buffer';
+import { CsvError, type CsvRecord, openCsvUpload, startCsvCarry } from '../_shared/csv.ts';
 import { asUser } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 
 export type LeadsImportOptions = {
-  /** Data rows per queue message. */
-  chunkRows?: number;
+  /** Bytes per stored slice, i.e. per parse step of the worker (tests make it small). */
+  sliceBytes?: number;
   maxBytes?: number;
   /** Origins of the console, allowed to call from the browser (env RASTRO_CONSOLE_ORIGINS, comma-separated). */
   allowedOrigins?: readonly string[];
 };
 
-const defaultChunkRows = 2000;
 const maxFileNameLength = 255;
 
 function consoleOrigins(): string[] {
@@ -155,15 +157,8 @@ function columnPositions(
   return wanted.map(([field, column]) => [field, names.indexOf(column)]);
 }
 
-/** One CSV record as a chunk row; the worker maps, checks and validates it. */
-function toChunkRow(record: CsvRecord): LeadImportChunkRow {
-  return record.problem === undefined
-    ? { line: record.line, cells: record.fields }
-    : { line: record.line, problem: record.problem };
-}
-
 export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req: Request) => Promise<Response> {
-  const chunkRows = options.chunkRows ?? defaultChunkRows;
+  const sliceBytes = options.sliceBytes ?? leadImportSliceBytes;
   const maxBytes = options.maxBytes ?? leadImportMaxBytes;
 
   return async (req) => {
@@ -183,7 +178,7 @@ export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req
         throw new HttpError(422, 'missing_header', 'The file is empty: a header line naming the columns is required');
       }
 
-      const accepted = await readIntoQueue(req.body, claims, fileName, mapping, chunkRows, maxBytes);
+      const accepted = await storeUpload(req.body, claims, fileName, mapping, sliceBytes, maxBytes);
       return Response.json(accepted, { status: 202, headers: cors });
     } catch (error) {
       return toErrorResponse(asHttpError(error, maxBytes), cors);
@@ -191,16 +186,22 @@ export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req
   };
 }
 
-async function readIntoQueue(
+async function storeUpload(
   body: ReadableStream<Uint8Array>,
   claims: Record<string, unknown>,
   fileName: string,
   mapping: LeadImportMapping,
-  chunkRows: number,
+  sliceBytes: number,
   maxBytes: number,
 ): Promise<LeadImportAccepted> {
-  const csv = await openCsv(body, { maxBytes });
-  const fields = Object.fromEntries(columnPositions(csv.header, csv.separator, mapping));
+  const csv = await openCsvUpload(body, { maxBytes, sliceBytes });
+  let fields: Record<string, number>;
+  try {
+    fields = Object.fromEntries(columnPositions(csv.header, csv.separator, mapping));
+  } catch (error) {
+    await csv.close();
+    throw error;
+  }
   const header = csv.header.fields.map((f) => f.trim());
 
   return await asUser(claims, async (db) => {
@@ -212,17 +213,28 @@ async function readIntoQueue(
       [fileName, mapping],
     );
     const importId = created.rows[0].id;
-    let rowsTotal = 0;
-    let chunksTotal = 0;
-    for await (const records of csv.batches(chunkRows)) {
-      const chunk = { header, fields, rows: records.map(toChunkRow) };
-      await db.query('select lead.enqueue_import_chunk($1, $2)', [importId, JSON.stringify(chunk)]);
-      rowsTotal += records.length;
-      chunksTotal += 1;
+    let sliceNo = 0;
+    for await (const slice of csv.slices()) {
+      sliceNo += 1;
+      // A Buffer goes to Postgres as a binary parameter: no hex or base64 text on the way.
+      await db.query('select lead.store_import_slice($1, $2, $3)', [
+        importId,
+        sliceNo,
+        Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength),
+      ]);
     }
-    if (rowsTotal === 0) throw new HttpError(422, 'no_rows', 'The file has a header line but no data rows');
-    await db.query('select lead.finish_import_upload($1, $2)', [importId, csv.bytesRead()]);
-    return { import_id: importId, status: 'queued', rows_total: rowsTotal, chunks_total: chunksTotal };
+    if (!csv.hasRows()) throw new HttpError(422, 'no_rows', 'The file has a header line but no data rows');
+    const firstParse = { header, fields, carry: startCsvCarry(csv.separator) };
+    const { rows: [finished] } = await db.query<{ slices_total: number }>(
+      'select lead.finish_import_upload($1, $2, $3) as slices_total',
+      [importId, csv.bytesRead(), JSON.stringify(firstParse)],
+    );
+    return {
+      import_id: importId,
+      status: 'parsing',
+      file_size_bytes: csv.bytesRead(),
+      slices_total: finished.slices_total,
+    };
   });
 }
 

@@ -1,10 +1,11 @@
--- The upload side of CSV imports: a member enqueues chunks of their own import only in the
+-- The upload side of CSV imports: a member stores the slices of their own import only in the
 -- transaction that created it (never another company's, never after the upload committed, never
--- without a writing role), finishing the upload kicks the worker; the worker's dead letter records the
--- chunk's rows as errors and fails the import once; the pg_cron job exists.
+-- without a writing role) and cannot read them back; finishing the upload checks the slices, queues
+-- the first parse step and kicks the worker; the worker's dead letter records the chunk's rows as
+-- errors and fails the import once (dropping the slices left); the pg_cron job exists.
 begin;
 \ir ../_helpers/install.psql
-select plan(25);
+select plan(30);
 
 select tests.create_user('sara@a.test');
 select tests.create_user('vera@a.test');
@@ -44,54 +45,53 @@ create temp table the_import on commit drop as select id from lead.lead_imports 
 grant select on the_import to authenticated, service_role;
 select tests.authenticate_as('sara@a.test');
 
-select is(
-  lead.enqueue_import_chunk((select id from the_import),
-    '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "rows": [{"line": 2, "cells": ["a@x.test", "Ana"]}, {"line": 3, "problem": "bad quotes"}]}'),
-  1, 'the first chunk is number 1');
-select is(
-  lead.enqueue_import_chunk((select id from the_import),
-    '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "rows": [{"line": 5, "cells": ["b@x.test", "Bia"]}], "import_id": "00000000-0000-0000-0000-000000000000", "chunk_no": 99, "company_id": "00000000-0000-0000-0000-000000000001"}'),
-  2, 'the second chunk is number 2, whatever the caller says');
-select results_eq($$ select rows_total, chunks_total, status from lead.lead_imports where file_name = 'leads.csv' $$,
-  $$ values (3, 2, 'queued'::text) $$, 'totals count the queued rows and chunks');
-
-select tests.clear_authentication();
-select results_eq($$ select m ->> 'import_id', (m ->> 'chunk_no')::int, jsonb_array_length(m -> 'rows'), m -> 'header' ->> 0 from pg_temp.queued() m $$,
-  $$ select id::text, n, r, 'E-mail' from the_import, (values (1, 2), (2, 1)) v (n, r) order by n $$,
-  'each chunk is one lead_import message naming the import (ids set by the function)');
-select results_eq($$ select m ->> 'company_id' from pg_temp.queued() m $$,
-  $$ values (tests.company_id('empresa-a')::text), (tests.company_id('empresa-a')::text) $$,
-  'each chunk message carries its import''s company on top, whatever the caller says');
-select tests.authenticate_as('sara@a.test');
-
-select throws_ok($$ select lead.enqueue_import_chunk((select id from the_import), '{"header": ["E-mail"], "fields": {}, "rows": []}') $$,
-  '22023', null, 'an empty chunk is refused');
-select throws_ok($$ select lead.enqueue_import_chunk((select id from the_import), '[1, 2]') $$,
-  '22023', null, 'a chunk that is not {header, fields, rows} is refused');
-select throws_ok($$ select lead.enqueue_import_chunk((select id from lead.lead_imports where file_name = 'earlier.csv'), '{"header": ["email"], "fields": {"email": 0}, "rows": [{"line": 2, "cells": ["x@x.test"]}]}') $$,
-  '42501', null, 'an import whose upload committed earlier takes no more chunks');
+select lives_ok($$ select lead.store_import_slice((select id from the_import), 1, convert_to(E'E-mail;Nome\na@x.test;Ana\nb@x', 'UTF8')) $$,
+  'the uploader stores slice 1 of the file');
+select lives_ok($$ select lead.store_import_slice((select id from the_import), 2, convert_to(E'.test;Bia\n', 'UTF8')) $$,
+  'and slice 2');
+select throws_ok($$ select lead.store_import_slice((select id from the_import), 3, ''::bytea) $$,
+  '22023', null, 'an empty slice is refused');
+select throws_ok($$ select lead.store_import_slice((select id from lead.lead_imports where file_name = 'earlier.csv'), 1, '\x61'::bytea) $$,
+  '42501', null, 'an import whose upload committed earlier takes no more slices');
 select throws_ok($$ select pgmq.send('lead_import', '{}') $$, '42501', null, 'members cannot use the queue directly');
+select throws_ok($$ select count(*) from lead.lead_import_slices $$, '42501', null, 'members cannot read stored slices');
 select throws_ok($$ select lead.fail_import_chunk((select id from the_import), 1, '[]', 'x') $$,
   '42501', null, 'members cannot dead-letter chunks');
+select throws_ok($$ select lead.apply_import_slice((select id from the_import), 1, 0, 10, '[]') $$,
+  '42501', null, 'members cannot apply parse steps');
 
-select lives_ok($$ select lead.finish_import_upload((select id from the_import), 4096) $$,
-  'finishing the upload');
-select is((select file_size_bytes from lead.lead_imports where file_name = 'leads.csv'), 4096::bigint, 'the streamed size is recorded');
+select throws_ok($$ select lead.finish_import_upload((select id from the_import), 4096, '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "carry": {}}') $$,
+  '22023', null, 'the stored slices must add up to the uploaded size');
+select throws_ok($$ select lead.finish_import_upload((select id from the_import), 38, '{"header": ["E-mail"]}') $$,
+  '22023', null, 'the first parse step must be {header, fields, carry}');
+select is(lead.finish_import_upload((select id from the_import), 38, '{"header": ["E-mail", "Nome"], "fields": {"email": 0}, "carry": {"line": 1}, "slice_no": 7}'),
+  2, 'finishing the upload answers the slices stored');
+select results_eq($$ select status, file_size_bytes, slices_total, rows_total, chunks_total from lead.lead_imports where file_name = 'leads.csv' $$,
+  $$ values ('parsing'::text, 38::bigint, 2, null::integer, null::integer) $$, 'the import is parsing; its totals are unknown yet');
 select is(pg_temp.kicks(), 1::bigint, 'finishing the upload kicks lead-import-worker (sent by pg_net after commit)');
-select throws_ok($$ select lead.finish_import_upload((select id from lead.lead_imports where file_name = 'earlier.csv'), 1) $$,
-  '42501', null, 'an import without chunks from this transaction cannot be finished');
+select throws_ok($$ select lead.finish_import_upload((select id from the_import), 38, '{"header": ["E-mail"], "fields": {}, "carry": {}}') $$,
+  '42501', null, 'an upload is finished once');
+select throws_ok($$ select lead.store_import_slice((select id from the_import), 3, '\x61'::bytea) $$,
+  '42501', null, 'a finished upload takes no more slices');
+
+select tests.clear_authentication();
+select results_eq($$ select m ->> 'kind', m ->> 'import_id', m ->> 'company_id', (m ->> 'slice_no')::int, m -> 'carry' ->> 'line', m -> 'header' ->> 0 from pg_temp.queued() m $$,
+  $$ select 'parse'::text, id::text, tests.company_id('empresa-a')::text, 1, '1'::text, 'E-mail'::text from the_import $$,
+  'one parse message for slice 1, naming the import and its company (set by the function)');
+select tests.authenticate_as('sara@a.test');
 
 -- Another company, and a viewer, cannot touch it.
 select tests.authenticate_as('bruno@b.test');
-select throws_ok(format($$ select lead.enqueue_import_chunk(%L, '{"header": ["email"], "fields": {"email": 0}, "rows": [{"line": 2, "cells": ["evil@b.test"]}]}') $$,
-  (select id from the_import)), '42501', null, 'another company cannot add chunks to the import');
-select throws_ok(format($$ select lead.finish_import_upload(%L, 1) $$, (select id from the_import)),
+select throws_ok(format($$ select lead.store_import_slice(%L, 9, '\x61'::bytea) $$, (select id from the_import)),
+  '42501', null, 'another company cannot add slices to the import');
+select throws_ok(format($$ select lead.finish_import_upload(%L, 1, '{"header": ["email"], "fields": {}, "carry": {}}') $$, (select id from the_import)),
   '42501', null, 'another company cannot finish the import');
+select throws_ok($$ select count(*) from lead.lead_import_slices $$, '42501', null, 'another company cannot read slices');
 select tests.authenticate_as('vera@a.test');
-select throws_ok(format($$ select lead.enqueue_import_chunk(%L, '{"header": ["email"], "fields": {"email": 0}, "rows": [{"line": 2, "cells": ["v@a.test"]}]}') $$,
-  (select id from the_import)), '42501', null, 'a viewer cannot add chunks');
+select throws_ok(format($$ select lead.store_import_slice(%L, 9, '\x61'::bytea) $$, (select id from the_import)),
+  '42501', null, 'a viewer cannot add slices');
 select tests.clear_authentication();
-select is((select count(*) from pg_temp.queued()), 2::bigint, 'refused calls queued nothing');
+select is((select count(*) from pg_temp.queued()), 1::bigint, 'refused calls queued nothing');
 
 -- Dead letter (worker, service role).
 select tests.authenticate_as_service_role();
@@ -107,6 +107,10 @@ select results_eq(
   'the import is failed with the reason, its rows counted as rejected');
 select results_eq($$ select line_number, raw ->> 'E-mail' from lead.lead_import_errors e join lead.lead_imports i on i.id = e.import_id where i.file_name = 'leads.csv' order by 1 $$,
   $$ values (2, 'a@x.test'::text), (3, null) $$, 'the dead chunk''s rows are in the error report with their lines');
+select is((select count(*) from lead.lead_import_slices s join the_import t on t.id = s.import_id), 0::bigint,
+  'a failed import drops the slices it had left');
+select is(lead.fail_import_parse((select id from the_import), 'late') ->> 'applied', 'false',
+  'a parse step failing later changes nothing');
 select is(
   lead.fail_import_chunk((select id from the_import), 1, '[]', 'again') ->> 'applied',
   'false', 'dead-lettering again changes nothing');

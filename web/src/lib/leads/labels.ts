@@ -24,10 +24,11 @@ export const SYNC_STATUS_LABELS: Record<LeadSyncStatus, string> = {
 	failed: 'Sync failed'
 };
 
-export type ImportStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+export type ImportStatus = 'queued' | 'parsing' | 'processing' | 'completed' | 'failed' | 'cancelled';
 
 export const IMPORT_STATUS_LABELS: Record<ImportStatus, string> = {
 	queued: 'Queued',
+	parsing: 'Reading file',
 	processing: 'Importing',
 	completed: 'Completed',
 	failed: 'Failed',
@@ -36,7 +37,7 @@ export const IMPORT_STATUS_LABELS: Record<ImportStatus, string> = {
 
 /** Imports still moving: the imports pages poll while any is in one of these. */
 export function isImportRunning(status: string): boolean {
-	return status === 'queued' || status === 'processing';
+	return status === 'queued' || status === 'parsing' || status === 'processing';
 }
 
 export function label<K extends string>(labels: Record<K, string>, key: string | null | undefined): string {

@@ -16,7 +16,7 @@ export const load: PageServerLoad = async (event) => {
 		event.locals.supabase
 			.schema('lead')
 			.from('lead_imports')
-			.select('id, file_name, file_size_bytes, status, rows_total, rows_done, rows_failed, rows_inserted, rows_updated, error, created_by, created_at, finished_at')
+			.select('id, file_name, file_size_bytes, bytes_parsed, rows_parsed, status, rows_total, rows_done, rows_failed, rows_inserted, rows_updated, error, created_by, created_at, finished_at')
 			.order('created_at', { ascending: false })
 			.limit(IMPORTS_SHOWN),
 		loadDirectory(event.locals.supabase)
