@@ -85,7 +85,7 @@ function importOf(message: QueueMessage): string | null {
 function failParse(message: QueueMessage, importId: string | null, reason: string): Settlement {
   return settle(
     message,
-    { outcome: 'failed', error: importId === null ? reason : `${reason} (import ${importId})` },
+    { outcome: 'failed', error: reason },
     importId === null ? undefined : (tx) => tx.query('select lead.fail_import_parse($1, $2)', [importId, reason]),
   );
 }

@@ -4,6 +4,7 @@
 -- with its carry, and after the last byte sets the totals so the import can complete; a parse step's dead letter fails the import; a cancel
 -- or a failure drops the slices left. Slices are invisible to every member, of any company.
 begin;
+\ir ../_helpers/install.psql
 select plan(26);
 
 select tests.create_user('sara@a.test');
