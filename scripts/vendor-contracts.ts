@@ -1,6 +1,6 @@
 // `npm run vendor`: copies packages/contracts/src into supabase/functions/_vendor/contracts, so every
 // edge function's imports resolve inside supabase/functions through supabase/functions/import_map.json
-// and `supabase functions deploy` bundles them (docs/decisions/0005-functions-vendoring.md).
+// and `supabase functions deploy` bundles them (docs/decisions/0009-functions-vendoring.md).
 // The copy is generated and git-ignored: the local stack runs this at every start, and so must a deploy.
 // Only files whose content changed are rewritten, so a Deno process reading the folder meanwhile
 // never sees it missing.

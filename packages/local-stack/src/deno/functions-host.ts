@@ -1,7 +1,7 @@
 // Local stand-in for Supabase's edge runtime. Serves /<name>/… by running <functions dir>/<name>/index.ts
 // — the file Supabase deploys — in worker processes of its own (function-worker.ts), each serving ONE
 // request at a time, like the hosted runtime's isolates. Every invocation is measured against the
-// hosted limits (PLATFORMS.md "Supabase edge functions"; docs/decisions/0004-functions-host-limits.md):
+// hosted limits (PLATFORMS.md "Supabase edge functions"; docs/decisions/0008-functions-host-limits.md):
 //   CPU time  — utime+stime of the worker process (/proc/<pid>/stat), all its threads, during the request;
 //   memory    — the worker's peak RSS (/proc/<pid>/status VmHWM, reset through clear_refs before each
 //               request), which includes Deno's own ~32 MB baseline: stricter than Supabase, never looser;
