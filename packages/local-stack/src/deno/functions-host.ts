@@ -17,18 +17,21 @@ const hostSettings = [
   'RASTRO_FUNCTION_DIRS',
   'RASTRO_FUNCTIONS_CONFIG',
   'RASTRO_FUNCTIONS_LOG',
+  'RASTRO_FUNCTIONS_IDLE_TIMEOUT_MS',
 ];
 const port = Number(Deno.env.get('RASTRO_FUNCTIONS_PORT'));
 const dirs = (Deno.env.get('RASTRO_FUNCTION_DIRS') ?? '').split(':').filter(Boolean);
 const denoConfig = Deno.env.get('RASTRO_FUNCTIONS_CONFIG') ?? '';
 const invocationLog = Deno.env.get('RASTRO_FUNCTIONS_LOG') ?? '';
 const workerScript = new URL('./function-worker.ts', import.meta.url).pathname;
+/** A test may shorten the idle timeout (never lengthen it: a local limit may only be stricter). */
+const idleTimeoutSetting = Number(Deno.env.get('RASTRO_FUNCTIONS_IDLE_TIMEOUT_MS'));
 
 /** Supabase's hosted limits per request (free plan for the wall clock; paid plans allow 400 s). */
 const limits = {
   cpuMs: 2_000,
   memoryBytes: 256 * 1024 * 1024,
-  idleTimeoutMs: 150_000,
+  idleTimeoutMs: idleTimeoutSetting > 0 ? Math.min(idleTimeoutSetting, 150_000) : 150_000,
   /** An isolate that has used half of its CPU or memory budget finishes its request and retires. */
   softFraction: 0.5,
   workerLifetimeMs: 150_000,
@@ -64,7 +67,7 @@ function limitResponse(hit: LimitHit): Response {
   if (hit === 'idle_timeout') {
     return Response.json({
       code: 'IDLE_TIMEOUT',
-      message: 'Function did not respond within the request idle timeout (150 s)',
+      message: `Function did not respond within the request idle timeout (${limits.idleTimeoutMs / 1000} s)`,
     }, {
       status: 504,
       headers: { 'sb-error-code': 'IDLE_TIMEOUT' },
@@ -457,7 +460,7 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
   if (hit) {
     console.error(
       `functions host: ${name} worker ${worker.pid} killed: over the ${
-        hit === 'cpu' ? '2 s CPU' : hit === 'memory' ? '256 MB memory' : '150 s idle'
+        hit === 'cpu' ? '2 s CPU' : hit === 'memory' ? '256 MB memory' : `${limits.idleTimeoutMs / 1000} s idle`
       } limit`,
     );
   }
