@@ -99,10 +99,10 @@ async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Pr
   return { passed: Number(summary[1]), failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
-async function vitest(env: StackEnv): Promise<{ passed: number; failed: number }> {
+async function vitest(env: StackEnv, functionInvocationLog: string): Promise<{ passed: number; failed: number }> {
   syncConsole(); // the web unit tests compile against web's generated tsconfig
   const report = join(repoRoot, 'test-results', 'vitest.json');
-  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium' });
+  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog });
   if (!existsSync(report)) return { passed: 0, failed: 1 };
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
     numPassedTests: number;
@@ -140,7 +140,7 @@ async function main(): Promise<number> {
     if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
     if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
     if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv)));
-    if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env)));
+    if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env, stack!.functionInvocationLog)));
   } catch (error) {
     log(`stack failed to boot: ${(error as Error).stack ?? error}`);
     results.push({ name: 'stack boot', passed: 0, failed: 1, seconds: 0 });

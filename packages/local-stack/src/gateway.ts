@@ -15,7 +15,7 @@ export type GatewayOptions = {
   jwtSecret: string;
   apiKeys: string[]; // anon and service_role keys
   config: SupabaseConfig;
-  functionDirs: string[]; // folders holding <name>/handler.ts
+  functionDirs: string[]; // folders holding <name>/index.ts (what Supabase deploys and runs)
   auth: { handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> };
   log: (message: string) => void;
 };
@@ -61,7 +61,7 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
   const { config, jwtSecret } = options;
 
   function functionExists(name: string): boolean {
-    return !name.startsWith('_') && options.functionDirs.some((dir) => existsSync(join(dir, name, 'handler.ts')));
+    return !name.startsWith('_') && options.functionDirs.some((dir) => existsSync(join(dir, name, 'index.ts')));
   }
 
   const server = createServer((req, res) => {

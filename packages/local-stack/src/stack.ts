@@ -16,6 +16,7 @@ import { startGateway } from './gateway.ts';
 import { startNetWorker } from './net-worker.ts';
 import { startSandbox } from '../../platform-sandbox/src/server.ts';
 import { applyMigrations } from './supabase-cli.ts';
+import { vendorContracts } from '../../../scripts/vendor-contracts.ts';
 
 export type StackEnv = {
   API_URL: string;
@@ -31,6 +32,8 @@ export type RunningStack = {
   env: StackEnv;
   /** The environment edge functions run with; Deno tests of handlers get the same. */
   functionEnv: Record<string, string>;
+  /** JSON lines, one per function invocation: status, wall/CPU ms, peak MB, limit hit (functions-host.ts). */
+  functionInvocationLog: string;
   stop(): Promise<void>;
   timings: Record<string, number>;
 };
@@ -218,8 +221,15 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
       LINKEDIN_URL: `${env.SANDBOX_URL}/linkedin`,
       DINAMIZE_URL: `${env.SANDBOX_URL}/dinamize`,
     };
+    // Functions import @rastro/contracts through supabase/functions/import_map.json, i.e. the vendored
+    // copy: regenerate it so what runs here is what `supabase functions deploy` would bundle.
+    vendorContracts();
+    const functionInvocationLog = join(stateDir, 'logs', 'function-invocations.jsonl');
+    // The host itself runs with --allow-all: Deno refuses /proc/<pid>/stat and clear_refs to anything
+    // less, and the host must read them to measure each worker. The workers, which run the functions'
+    // code, get only what the functions need (net, env, read, sys): see functions-host.ts.
     const functionsHost = spawn(join(binDir, 'deno'), [
-      'run', '--config', join(repoRoot, 'deno.json'), '--allow-net', '--allow-env', '--allow-read', '--allow-sys',
+      'run', '--config', join(repoRoot, 'deno.json'), '--allow-all',
       join(repoRoot, 'packages', 'local-stack', 'src', 'deno', 'functions-host.ts'),
     ], {
       cwd: repoRoot,
@@ -230,6 +240,8 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
         DENO_NO_UPDATE_CHECK: '1',
         RASTRO_FUNCTIONS_PORT: String(ports.functions),
         RASTRO_FUNCTION_DIRS: functionDirs.join(':'),
+        RASTRO_FUNCTIONS_CONFIG: join(repoRoot, 'deno.json'),
+        RASTRO_FUNCTIONS_LOG: functionInvocationLog,
         ...functionEnv,
       },
     });
@@ -288,7 +300,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
       rmSync(join(stateDir, 'env'), { force: true });
     });
     timings.total = Date.now() - t0;
-    return { env, functionEnv, stop: stopAll, timings };
+    return { env, functionEnv, functionInvocationLog, stop: stopAll, timings };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,53 +1,510 @@
-// Local stand-in for Supabase's edge runtime: serves /<name>/... by calling the `handler` exported by
-// <functions dir>/<name>/handler.ts (each function's index.ts is `Deno.serve(handler)` in production).
-// The gateway in front of it has already applied verify_jwt; the path keeps the /<name> prefix, as on
-// Supabase. Started by packages/local-stack with the project env (SUPABASE_URL, keys, DB URL, …).
-type Handler = (req: Request) => Response | Promise<Response>;
+// Local stand-in for Supabase's edge runtime. Serves /<name>/… by running <functions dir>/<name>/index.ts
+// — the file Supabase deploys — in worker processes of its own (function-worker.ts), each serving ONE
+// request at a time, like the hosted runtime's isolates. Every invocation is measured against the
+// hosted limits (PLATFORMS.md "Supabase edge functions"; docs/decisions/0007-functions-host-limits.md):
+//   CPU time  — utime+stime of the worker process (/proc/<pid>/stat), all its threads, during the request;
+//   memory    — the worker's peak RSS (/proc/<pid>/status VmHWM, reset through clear_refs before each
+//               request), which includes Deno's own ~32 MB baseline: stricter than Supabase, never looser;
+//   idle time — no complete response within 150 s.
+// Over a limit the worker is killed and the caller gets Supabase's answer (546 WORKER_LIMIT, or 504 for
+// the idle timeout). Each invocation is appended as one JSON line to RASTRO_FUNCTIONS_LOG.
+// The gateway in front has already applied verify_jwt; the path keeps the /<name> prefix, as on Supabase.
+// Started by packages/local-stack with the project env (SUPABASE_URL, keys, DB URL, …), which every
+// worker inherits minus the host's own RASTRO_FUNCTIONS_* settings.
 
+const hostSettings = [
+  'RASTRO_FUNCTIONS_PORT',
+  'RASTRO_FUNCTION_DIRS',
+  'RASTRO_FUNCTIONS_CONFIG',
+  'RASTRO_FUNCTIONS_LOG',
+  'RASTRO_FUNCTIONS_IDLE_TIMEOUT_MS',
+];
 const port = Number(Deno.env.get('RASTRO_FUNCTIONS_PORT'));
 const dirs = (Deno.env.get('RASTRO_FUNCTION_DIRS') ?? '').split(':').filter(Boolean);
-const loaded = new Map<string, Promise<Handler | null>>();
+const denoConfig = Deno.env.get('RASTRO_FUNCTIONS_CONFIG') ?? '';
+const invocationLog = Deno.env.get('RASTRO_FUNCTIONS_LOG') ?? '';
+const workerScript = new URL('./function-worker.ts', import.meta.url).pathname;
+/** A test may shorten the idle timeout (never lengthen it: a local limit may only be stricter). */
+const idleTimeoutSetting = Number(Deno.env.get('RASTRO_FUNCTIONS_IDLE_TIMEOUT_MS'));
+
+/** Supabase's hosted limits per request (free plan for the wall clock; paid plans allow 400 s). */
+const limits = {
+  cpuMs: 2_000,
+  memoryBytes: 256 * 1024 * 1024,
+  idleTimeoutMs: idleTimeoutSetting > 0 ? Math.min(idleTimeoutSetting, 150_000) : 150_000,
+  /** An isolate that has used half of its CPU or memory budget finishes its request and retires. */
+  softFraction: 0.5,
+  workerLifetimeMs: 150_000,
+};
+const pollMs = 50;
+const maxWorkersPerFunction = 4;
+const bootTimeoutMs = 60_000;
+const clockTicksPerSecond = 100; // USER_HZ: the unit of /proc/<pid>/stat utime and stime on Linux
+
+type LimitHit = 'cpu' | 'memory' | 'idle_timeout';
+
+type Worker = {
+  name: string;
+  child: Deno.ChildProcess;
+  pid: number;
+  port: number;
+  busy: boolean;
+  retired: boolean;
+  exited: boolean;
+  startedAt: number;
+  cpuAtReadyMs: number;
+};
+
+const pools = new Map<string, Worker[]>();
+const waiting = new Map<string, Array<() => void>>();
 
 function errorResponse(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
 }
 
-async function findHandler(name: string): Promise<Handler | null> {
+/** Supabase's answers when the platform, not the function, ends a request. */
+function limitResponse(hit: LimitHit): Response {
+  if (hit === 'idle_timeout') {
+    return Response.json({
+      code: 'IDLE_TIMEOUT',
+      message: `Function did not respond within the request idle timeout (${limits.idleTimeoutMs / 1000} s)`,
+    }, {
+      status: 504,
+      headers: { 'sb-error-code': 'IDLE_TIMEOUT' },
+    });
+  }
+  return Response.json({
+    code: 'WORKER_LIMIT',
+    message: 'Function failed due to not having enough compute resources (please check logs)',
+  }, {
+    status: 546,
+    headers: { 'sb-error-code': 'WORKER_LIMIT' },
+  });
+}
+
+// ---- /proc measurements ------------------------------------------------------------------------------
+
+function cpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at indexes 11 and 12.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+}
+
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** Resets the peak RSS (VmHWM) to the current RSS, so the next reading is this request's peak. */
+function resetPeak(pid: number): void {
+  const file = Deno.openSync(`/proc/${pid}/clear_refs`, { write: true });
+  try {
+    file.writeSync(new TextEncoder().encode('5'));
+  } finally {
+    file.close();
+  }
+}
+
+// ---- workers -----------------------------------------------------------------------------------------
+
+function functionEntry(name: string): string | null {
   for (const dir of dirs) {
-    const file = `${dir}/${name}/handler.ts`;
+    const file = `${dir}/${name}/index.ts`;
     try {
-      await Deno.stat(file);
+      if (Deno.statSync(file).isFile) return file;
     } catch {
-      continue;
+      // not in this folder
     }
-    const mod = await import(`file://${file}`);
-    const handler = (mod.handler ?? mod.default) as Handler | undefined;
-    if (typeof handler !== 'function') throw new Error(`${file} must export a handler(req) function`);
-    return handler;
   }
   return null;
 }
 
-Deno.serve({ port, hostname: '127.0.0.1', onListen: () => console.log(`functions host listening on ${port}`) }, async (req) => {
-  const name = new URL(req.url).pathname.split('/')[1] ?? '';
-  if (!/^[A-Za-z0-9-][A-Za-z0-9_-]*$/.test(name)) return errorResponse(404, 'function_not_found', 'Function not found');
-  if (!loaded.has(name)) loaded.set(name, findHandler(name));
-  let handler: Handler | null;
+function freePort(): number {
+  const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+function workerEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const key of hostSettings) delete env[key];
+  return env;
+}
+
+/** Forwards the worker's stdout to ours, resolving once it prints its ready line. */
+async function pipeUntilReady(worker: Worker, onReady: () => void): Promise<void> {
+  let buffered = '';
+  let ready = false;
+  const encoder = new TextEncoder();
+  for await (const chunk of worker.child.stdout.pipeThrough(new TextDecoderStream())) {
+    if (ready) {
+      await Deno.stdout.write(encoder.encode(chunk));
+      continue;
+    }
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!ready && line === 'functions-worker ready') {
+        ready = true;
+        onReady();
+      } else {
+        await Deno.stdout.write(encoder.encode(`${line}\n`));
+      }
+    }
+    if (ready && buffered) {
+      await Deno.stdout.write(encoder.encode(buffered));
+      buffered = '';
+    }
+  }
+}
+
+function spawnWorker(name: string, entry: string): Promise<Worker> {
+  const workerPort = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      'run',
+      '--config',
+      denoConfig,
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      '--allow-sys',
+      '--no-prompt',
+      workerScript,
+      entry,
+      String(workerPort),
+    ],
+    clearEnv: true,
+    env: workerEnv(),
+    stdin: 'piped',
+    stdout: 'piped',
+    stderr: 'inherit',
+  }).spawn();
+  const worker: Worker = {
+    name,
+    child,
+    pid: child.pid,
+    port: workerPort,
+    busy: true,
+    retired: false,
+    exited: false,
+    startedAt: Date.now(),
+    cpuAtReadyMs: 0,
+  };
+  return new Promise<Worker>((resolve, reject) => {
+    let settled = false;
+    const settle = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(worker);
+    };
+    const timer = setTimeout(() => {
+      settle(new Error(`${name} did not start within ${bootTimeoutMs / 1000} s`));
+      kill(worker);
+    }, bootTimeoutMs);
+    pipeUntilReady(worker, () => {
+      try {
+        worker.cpuAtReadyMs = cpuMs(worker.pid);
+        settle(null);
+      } catch (error) {
+        settle(error as Error);
+        kill(worker);
+      }
+    }).catch((error) => console.error(`functions host: ${name} worker ${worker.pid} output:`, error));
+    child.status.then((status) => {
+      worker.exited = true;
+      removeWorker(worker);
+      settle(new Error(`${name} exited with code ${status.code} while starting`));
+    });
+  });
+}
+
+function kill(worker: Worker): void {
+  worker.retired = true; // never handed out again, even before its exit is noticed
+  if (worker.exited) return;
   try {
-    handler = await loaded.get(name)!;
-  } catch (error) {
-    loaded.delete(name);
-    console.error(`functions host: cannot load ${name}:`, error);
-    return errorResponse(500, 'function_boot_error', `Function "${name}" failed to load; see the stack log`);
+    worker.child.kill('SIGKILL');
+  } catch {
+    // already gone
   }
-  if (!handler) {
-    loaded.delete(name);
-    return errorResponse(404, 'function_not_found', `Function "${name}" does not exist`);
+}
+
+function removeWorker(worker: Worker): void {
+  const pool = pools.get(worker.name) ?? [];
+  const index = pool.indexOf(worker);
+  if (index >= 0) pool.splice(index, 1);
+  wakeOne(worker.name);
+}
+
+function wakeOne(name: string): void {
+  waiting.get(name)?.shift()?.();
+}
+
+/** A free worker of this function, a new one while the pool has room, or the next one released. */
+async function acquire(name: string, entry: string): Promise<{ worker: Worker; cold: boolean }> {
+  for (;;) {
+    const pool = pools.get(name) ?? [];
+    pools.set(name, pool);
+    const idle = pool.find((w) => !w.busy && !w.retired && !w.exited);
+    if (idle) {
+      idle.busy = true;
+      return { worker: idle, cold: false };
+    }
+    if (pool.length < maxWorkersPerFunction) {
+      const placeholder = { name, busy: true, retired: false, exited: false } as Worker;
+      pool.push(placeholder); // holds the slot while the process starts
+      try {
+        const worker = await spawnWorker(name, entry);
+        pool.splice(pool.indexOf(placeholder), 1, worker);
+        return { worker, cold: true };
+      } catch (error) {
+        removeWorker(placeholder);
+        throw error;
+      }
+    }
+    await new Promise<void>((resolve) => {
+      const queue = waiting.get(name) ?? [];
+      waiting.set(name, queue);
+      queue.push(resolve);
+    });
   }
+}
+
+/** Back to the pool, or retired as Supabase retires an isolate past half of a budget or its lifetime. */
+function release(worker: Worker): void {
+  worker.busy = false;
+  if (worker.exited) return;
   try {
-    return await handler(req);
-  } catch (error) {
-    console.error(`functions host: ${name} threw:`, error);
-    return errorResponse(500, 'internal_error', 'The function failed unexpectedly; see the stack log');
+    const usedCpu = cpuMs(worker.pid) - worker.cpuAtReadyMs;
+    const rss = statusBytes(worker.pid, 'VmRSS');
+    if (
+      usedCpu >= limits.cpuMs * limits.softFraction || rss >= limits.memoryBytes * limits.softFraction ||
+      Date.now() - worker.startedAt >= limits.workerLifetimeMs
+    ) {
+      retire(worker);
+    }
+  } catch {
+    retire(worker);
   }
-});
+  wakeOne(worker.name);
+}
+
+function retire(worker: Worker): void {
+  worker.retired = true;
+  worker.child.stdin.close().catch(() => kill(worker)); // the worker exits on EOF
+  setTimeout(() => kill(worker), 5_000);
+}
+
+// Idle workers past their lifetime go, as hosted isolates do.
+setInterval(() => {
+  for (const pool of pools.values()) {
+    for (const worker of pool) {
+      if (!worker.busy && !worker.retired && worker.pid && Date.now() - worker.startedAt >= limits.workerLifetimeMs) {
+        retire(worker);
+      }
+    }
+  }
+}, 10_000);
+
+// ---- invocations -------------------------------------------------------------------------------------
+
+type Invocation = {
+  ts: string;
+  function: string;
+  method: string;
+  path: string;
+  status: number;
+  /** Time spent waiting for a worker: a cold start, or every worker of the function busy. */
+  wait_ms: number;
+  wall_ms: number;
+  cpu_ms: number;
+  peak_mb: number;
+  limit_hit: LimitHit | null;
+  cold_start: boolean;
+  worker_pid: number | null;
+  limits: { cpu_ms: number; memory_mb: number; idle_timeout_ms: number };
+};
+
+const summary = new Map<string, { count: number; maxCpuMs: number; maxPeakMb: number; limitHits: number }>();
+
+function record(entry: Invocation): void {
+  if (invocationLog) Deno.writeTextFileSync(invocationLog, `${JSON.stringify(entry)}\n`, { append: true });
+  const s = summary.get(entry.function) ?? { count: 0, maxCpuMs: 0, maxPeakMb: 0, limitHits: 0 };
+  s.count++;
+  s.maxCpuMs = Math.max(s.maxCpuMs, entry.cpu_ms);
+  s.maxPeakMb = Math.max(s.maxPeakMb, entry.peak_mb);
+  if (entry.limit_hit) s.limitHits++;
+  summary.set(entry.function, s);
+  console.error(
+    `functions host: ${entry.function} ${entry.method} ${entry.path} → ${entry.status} in ${entry.wall_ms} ms, cpu ${entry.cpu_ms} ms, ` +
+      `peak ${entry.peak_mb} MB${entry.cold_start ? ' (cold start)' : ''}${
+        entry.limit_hit ? ` — LIMIT HIT: ${entry.limit_hit}` : ''
+      }`,
+  );
+}
+
+const hopByHop = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-connection',
+  'content-length',
+];
+
+async function invoke(name: string, entry: string, req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  const started = performance.now();
+  const base = {
+    ts: new Date().toISOString(),
+    function: name,
+    method: req.method,
+    path: url.pathname, // never the query string or headers: they may carry credentials
+    limits: {
+      cpu_ms: limits.cpuMs,
+      memory_mb: limits.memoryBytes / 1024 / 1024,
+      idle_timeout_ms: limits.idleTimeoutMs,
+    },
+  };
+  let acquired: { worker: Worker; cold: boolean };
+  try {
+    acquired = await acquire(name, entry);
+  } catch (error) {
+    console.error(`functions host: cannot start ${name}:`, (error as Error).message);
+    const response = errorResponse(500, 'function_boot_error', `Function "${name}" failed to load; see the stack log`);
+    record({
+      ...base,
+      status: 500,
+      wait_ms: Math.round(performance.now() - started),
+      wall_ms: 0,
+      cpu_ms: 0,
+      peak_mb: 0,
+      limit_hit: null,
+      cold_start: true,
+      worker_pid: null,
+    });
+    return response;
+  }
+  const { worker, cold } = acquired;
+  const requestStarted = performance.now();
+  let hit: LimitHit | null = null;
+  let cpuStart = 0;
+  let cpuUsed = 0;
+  let peakBytes = 0;
+  const sample = () => {
+    if (worker.exited) return;
+    try {
+      const now = cpuMs(worker.pid);
+      cpuUsed = now - cpuStart;
+      peakBytes = Math.max(peakBytes, statusBytes(worker.pid, 'VmHWM'));
+      // The isolate's whole budget counts, as on Supabase: what earlier requests on it used, too.
+      if (!hit && now - worker.cpuAtReadyMs > limits.cpuMs) hit = 'cpu';
+      if (!hit && peakBytes > limits.memoryBytes) hit = 'memory';
+    } catch {
+      // the process is gone; its exit is handled below
+    }
+    if (hit) kill(worker);
+  };
+  const headers = new Headers(req.headers);
+  for (const h of hopByHop) headers.delete(h);
+  headers.set('accept-encoding', 'identity'); // the host's own server compresses for the caller
+  let response: Response;
+  let poller: ReturnType<typeof setInterval> | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    cpuStart = cpuMs(worker.pid);
+    resetPeak(worker.pid);
+    poller = setInterval(sample, pollMs);
+    idleTimer = setTimeout(() => {
+      hit ??= 'idle_timeout';
+      kill(worker);
+    }, limits.idleTimeoutMs);
+    const upstream = await fetch(`http://127.0.0.1:${worker.port}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers,
+      body: req.body,
+      redirect: 'manual',
+    });
+    // Buffered in full, so the measurement covers everything the function did for this response and
+    // an over-limit function never gets a response out before it is stopped.
+    const body = await upstream.arrayBuffer();
+    sample();
+    const outHeaders = new Headers(upstream.headers);
+    for (const h of hopByHop) outHeaders.delete(h);
+    response = hit
+      ? limitResponse(hit)
+      : new Response(req.method === 'HEAD' ? null : body, { status: upstream.status, headers: outHeaders });
+  } catch (error) {
+    sample();
+    if (hit) {
+      response = limitResponse(hit);
+    } else {
+      console.error(
+        `functions host: ${name} worker ${worker.pid} failed during the request:`,
+        (error as Error).message,
+      );
+      response = errorResponse(500, 'internal_error', 'The function failed unexpectedly; see the stack log');
+      kill(worker);
+    }
+  } finally {
+    clearInterval(poller);
+    clearTimeout(idleTimer);
+  }
+  if (hit) {
+    console.error(
+      `functions host: ${name} worker ${worker.pid} killed: over the ${
+        hit === 'cpu' ? '2 s CPU' : hit === 'memory' ? '256 MB memory' : `${limits.idleTimeoutMs / 1000} s idle`
+      } limit`,
+    );
+  }
+  record({
+    ...base,
+    status: response.status,
+    wait_ms: Math.round(requestStarted - started),
+    wall_ms: Math.round(performance.now() - requestStarted),
+    cpu_ms: Math.round(cpuUsed),
+    peak_mb: Math.round((peakBytes / 1024 / 1024) * 10) / 10,
+    limit_hit: hit,
+    cold_start: cold,
+    worker_pid: worker.pid,
+  });
+  release(worker);
+  return response;
+}
+
+function shutdown(): void {
+  for (const [name, s] of summary) {
+    console.error(
+      `functions host summary: ${name}: ${s.count} invocations, max cpu ${s.maxCpuMs} ms / ${limits.cpuMs}, ` +
+        `max peak ${s.maxPeakMb} MB / ${limits.memoryBytes / 1024 / 1024}, ${s.limitHits} over a limit`,
+    );
+  }
+  for (const pool of pools.values()) for (const worker of pool) if (worker.pid) kill(worker);
+  Deno.exit(0);
+}
+Deno.addSignalListener('SIGTERM', shutdown);
+Deno.addSignalListener('SIGINT', shutdown);
+
+Deno.serve(
+  { port, hostname: '127.0.0.1', onListen: () => console.log(`functions host listening on ${port}`) },
+  (req) => {
+    const name = new URL(req.url).pathname.split('/')[1] ?? '';
+    if (!/^[A-Za-z0-9-][A-Za-z0-9_-]*$/.test(name)) {
+      return errorResponse(
+        404,
+        'function_not_found',
+        'Function not found',
+      );
+    }
+    const entry = functionEntry(name);
+    if (!entry) return errorResponse(404, 'function_not_found', `Function "${name}" does not exist`);
+    return invoke(name, entry, req);
+  },
+);

@@ -1,0 +1,66 @@
+// The functions host's request idle timeout (Supabase: no response within 150 s → 504). Runs a host of
+// its own, outside any stack, with the timeout shortened to 1 s (the host accepts only shorter values)
+// and the `slow` fixture, which answers after 200 s unless stopped.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir, repoRoot } from '../src/config.ts';
+import { freePorts } from '../src/ports.ts';
+
+const workDir = mkdtempSync(join(tmpdir(), 'rastro-functions-idle-'));
+const log = join(workDir, 'function-invocations.jsonl');
+let host: ChildProcess;
+let port = 0;
+
+beforeAll(async () => {
+  port = (await freePorts()).functions;
+  host = spawn(join(binDir, 'deno'), ['run', '--config', join(repoRoot, 'deno.json'), '--allow-all', join(repoRoot, 'packages', 'local-stack', 'src', 'deno', 'functions-host.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DENO_NO_UPDATE_CHECK: '1',
+      RASTRO_FUNCTIONS_PORT: String(port),
+      RASTRO_FUNCTION_DIRS: join(repoRoot, 'packages', 'local-stack', 'test', 'fixtures', 'functions'),
+      RASTRO_FUNCTIONS_CONFIG: join(repoRoot, 'deno.json'),
+      RASTRO_FUNCTIONS_LOG: log,
+      RASTRO_FUNCTIONS_IDLE_TIMEOUT_MS: '1000',
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    host.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    host.on('exit', (code) => reject(new Error(`functions host exited with ${code}`)));
+  });
+}, 60_000);
+
+afterAll(() => {
+  host?.kill('SIGTERM');
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('functions host: request idle timeout', () => {
+  it('answers 504 IDLE_TIMEOUT when the function has not responded in time, stops its worker and logs it', { timeout: 60_000 }, async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/slow?ms=200000`, { method: 'POST' });
+    expect(res.status).toBe(504);
+    expect(res.headers.get('sb-error-code')).toBe('IDLE_TIMEOUT');
+    expect((await res.json()).code).toBe('IDLE_TIMEOUT');
+    const logged = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.function === 'slow').pop();
+    expect(logged).toMatchObject({ status: 504, limit_hit: 'idle_timeout', limits: { idle_timeout_ms: 1000 } });
+    // The worker that was still waiting is gone (killed, not left running in the background).
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      alive = existsSync(`/proc/${logged.worker_pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${logged.worker_pid}/status`, 'utf8'));
+      if (alive) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(alive).toBe(false);
+  });
+
+  it('a function that answers in time is not affected', { timeout: 60_000 }, async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/slow?ms=10`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ waited_ms: 10 });
+  });
+});
