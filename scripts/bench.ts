@@ -98,21 +98,27 @@ function uploadFile(env: StackEnv, token: string, file: string, size: number): P
 /**
  * Drains a queue the way pg_cron does on Supabase, one invocation of the worker function at a time
  * through the gateway and the functions host (so every invocation is measured and limited), until
- * `done()` says so. Bounded: stops after `maxIdle` invocations in a row without progress.
+ * `done()` says so. Other runs (the upload's kick, chained kicks) drain beside it and may hold the
+ * visible messages for a while, so an invocation without progress waits a second before the next.
+ * Bounded: stops after `maxIdleMs` without progress (longer than a message's visibility timeout).
  */
-async function drainThroughHost(env: StackEnv, name: string, progress: () => Promise<number>, done: () => Promise<boolean>, maxIdle = 5): Promise<{ invocations: number; statuses: Record<number, number> }> {
+async function drainThroughHost(env: StackEnv, name: string, progress: () => Promise<number>, done: () => Promise<boolean>, maxIdleMs = 180_000): Promise<{ invocations: number; statuses: Record<number, number> }> {
   const statuses: Record<number, number> = {};
   let invocations = 0;
-  let idle = 0;
   let last = await progress();
-  while (!(await done()) && idle < maxIdle) {
+  let lastProgressAt = Date.now();
+  while (!(await done()) && Date.now() - lastProgressAt < maxIdleMs) {
     const res = await fetch(`${env.API_URL}/functions/v1/${name}`, { method: 'POST', headers: { authorization: `Bearer ${env.SERVICE_ROLE_KEY}`, 'content-type': 'application/json' }, body: '{}' });
     await res.body?.cancel();
     invocations++;
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
     const now = await progress();
-    idle = now > last ? 0 : idle + 1;
-    last = now;
+    if (now > last) {
+      last = now;
+      lastProgressAt = Date.now();
+    } else {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
   return { invocations, statuses };
 }
@@ -154,7 +160,10 @@ async function benchImport(stack: RunningStack, db: pg.Client, workDir: string):
     [importId],
   );
   if (done.status !== 'completed' || done.rows_done !== importRows) {
-    throw new Error(`import did not complete: ${JSON.stringify(done)}; worker said ${JSON.stringify(worker)}`);
+    const { rows: runs } = await db.query(
+      `select worker, stopped_by, processed, retried, failed, left(error, 300) as error from ops.worker_runs order by id desc limit 5`,
+    );
+    throw new Error(`import did not complete: ${JSON.stringify(done)}; worker said ${JSON.stringify(worker)}; last runs ${JSON.stringify(runs)}`);
   }
   log(`import completed: ${done.rows_inserted} leads inserted, ${done.errors} rows rejected; ${worker.invocations} worker invocations, statuses ${JSON.stringify(worker.statuses)}`);
 
