@@ -1,5 +1,5 @@
 // The Operations page's reads, all through PostgREST with the signed-in admin's JWT: the ops views
-// and ops.setup_problems() decide what this company may see (service_role is never used here).
+// and ops.setup_problems() decide what this company may see (the service key is never used here).
 import type { Database } from '@rastro/contracts';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import {
