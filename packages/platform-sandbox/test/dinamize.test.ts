@@ -35,15 +35,15 @@ describe('dates', () => {
 });
 
 describe('POST /auth', () => {
-  it('issues a token in the documented envelope', async () => {
+  it('issues a token in the documented envelope, shaped as real clients see it', async () => {
     const answer = await postJson(api('/auth'), { user: 'ana@example.com', password: 'secret', client_code: '300001' }, jsonHeaders);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ code: '480001', code_detail: 'Success', body: { manager: true }, warning: [] });
-    expect(answer.body.body['auth-token']).toMatch(/^\d\.\d{6}\.\d{2}\.[A-Za-z0-9]{26}$/);
+    expect(answer.body.body['auth-token']).toMatch(/^\d{5}\.\d{6}\.\d{1,2}\.[A-Za-z0-9+/]{48}$/);
     expect(answer.body.request_unique).toMatch(/^\d+$/);
   });
 
-  it('refuses missing fields with the documented codes, always over HTTP 200', async () => {
+  it('refuses missing fields with the documented codes, always over HTTP 200 (malformed: assumed code 400)', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ password: 'secret', client_code: '300001' }, '240003'],
       [{ user: 'ana@example.com', client_code: '300001' }, '240002'],
@@ -71,12 +71,12 @@ describe('POST /auth', () => {
 });
 
 describe('tokens', () => {
-  it('are required on every /emkt call', async () => {
+  it('are required on every /emkt call (assumed code 401)', async () => {
     expect((await postJson(api('/emkt/contact/add'), { 'contact-list_code': '1', email: 'a@example.com' }, jsonHeaders)).body.code).toBe('401');
     expect((await withToken('/emkt/contact/add', 'made.up.token', { 'contact-list_code': '1', email: 'a@example.com' })).body.code).toBe('401');
   });
 
-  it('die after the idle time, the maximum age, a number of uses, or on demand', async () => {
+  it('die after the idle time, the maximum age, a number of uses, or on demand (assumed code 401)', async () => {
     await postJson(`${control()}/settings`, { tokenMaxUses: 2 });
     let token = await authenticate();
     expect((await addContact(token, { email: 'one@example.com' })).body.code).toBe('480001');
@@ -129,7 +129,7 @@ describe('POST /emkt/contact/add', () => {
     expect(parseDinamizeDate(contact.insert_date)).not.toBeNull();
   });
 
-  it('refuses wrong shapes with code 400 and duplicates with 409', async () => {
+  it('refuses wrong shapes with code 400 and duplicates with 409 (assumed codes 400, 409)', async () => {
     const token = await authenticate();
     const bad: Record<string, unknown>[] = [
       { email: 'lead@example.com' },
@@ -159,7 +159,7 @@ describe('POST /emkt/contact/update', () => {
     expect((await call(control())).body.contacts[0]).toMatchObject({ name: 'Novo', custom_fields: { cmp4: 'x', cmp5: 'y' } });
   });
 
-  it('answers 404 for an unknown contact, 409 for a taken e-mail, 400 for wrong shapes', async () => {
+  it('answers 404 for an unknown contact, 409 for a taken e-mail, 400 for wrong shapes (assumed codes 404, 409, 400)', async () => {
     const token = await authenticate();
     const first = (await addContact(token)).body.body.code;
     await addContact(token, { email: 'other@example.com' });
@@ -206,7 +206,7 @@ describe('POST /emkt/contact/search', () => {
     expect(await emails([{ field: 'name', operator: '!v*', value: 'o' }])).toEqual(['mid@example.com', 'new@example.com']);
   });
 
-  it('refuses wrong shapes with code 400', async () => {
+  it('refuses wrong shapes with code 400 (assumed code 400)', async () => {
     const token = await authenticate();
     const bad: Record<string, unknown>[] = [
       {},
@@ -224,8 +224,71 @@ describe('POST /emkt/contact/search', () => {
   });
 });
 
+describe('what real clients send', () => {
+  it('searches cmpN custom fields in search and in custom_filter, and still refuses unknown fields', async () => {
+    await postJson(`${control()}/contacts`, {
+      client_code: '300001',
+      contact_list_code: '1',
+      contacts: [
+        { email: 'sp@example.com', custom_fields: { cmp4: 'São Paulo', cmp7: ['a', 'b'] } },
+        { email: 'rj@example.com', custom_fields: { cmp4: 'Rio' } },
+        { email: 'none@example.com' },
+      ],
+    });
+    const token = await authenticate();
+    const emails = async (body: Record<string, unknown>) => {
+      const answer = await withToken('/emkt/contact/search', token, { 'contact-list_code': '1', ...body });
+      expect(answer.body.code, JSON.stringify(answer.body)).toBe('480001');
+      return answer.body.body.items.map((item: { email: string }) => item.email);
+    };
+    expect(await emails({ search: [{ field: 'cmp4', operator: '=', value: 'rio' }] })).toEqual(['rj@example.com']);
+    expect(await emails({ custom_filter: [{ field: 'cmp4', operator: 'v*', value: 'São' }] })).toEqual(['sp@example.com']);
+    expect(await emails({ custom_filter: [{ field: 'cmp7', operator: '*v*', value: 'b' }] })).toEqual(['sp@example.com']);
+    expect(await emails({ search: [{ field: 'email', operator: '*v', value: 'example.com' }], custom_filter: [{ field: 'cmp4', operator: '!=', value: 'Rio' }] }))
+      .toEqual(['sp@example.com', 'none@example.com']);
+    const refused: Record<string, unknown>[] = [
+      { 'contact-list_code': '1', search: [{ field: 'cmpx', operator: '=', value: '1' }] },
+      { 'contact-list_code': '1', custom_filter: [{ field: 'email', operator: '=', value: 'a' }] },
+      { 'contact-list_code': '1', custom_filter: [{ field: 'cmp4', operator: '>=', value: 'a' }] },
+      { 'contact-list_code': '1', custom_filter: { field: 'cmp4' } },
+    ];
+    for (const body of refused) expect((await withToken('/emkt/contact/search', token, body)).body.code, JSON.stringify(body)).toBe('400');
+  });
+
+  it('answers "Sucesso" as code_detail behind a switch; success is the code either way', async () => {
+    expect((await postJson(`${control()}/mode`, { successDetail: 'Sucesso' })).body.mode).toEqual({ codes: 'assumed', successDetail: 'Sucesso', retryAfter: 'string' });
+    const answer = await postJson(api('/auth'), { user: 'ana@example.com', password: 'secret', client_code: '300001' }, jsonHeaders);
+    expect(answer.body).toMatchObject({ code: '480001', code_detail: 'Sucesso' });
+  });
+
+  it('answers the assumed situations with unknown codes in codes: "unknown" mode', async () => {
+    await postJson(`${control()}/mode`, { codes: 'unknown' });
+    const token = await authenticate();
+    expect((await addContact(token)).body.code).toBe('480001');
+    expect((await addContact(token)).body.code, 'duplicate e-mail').toBe('299909');
+    expect((await withToken('/emkt/contact/update', token, { contact_code: '1', 'contact-list_code': '1' })).body.code, 'unknown contact').toBe('299904');
+    expect((await withToken('/emkt/contact/add', token, { email: 'x@example.com' })).body.code, 'malformed').toBe('299900');
+    expect((await withToken('/emkt/contact/add', 'made.up.token', { 'contact-list_code': '1', email: 'a@example.com' })).body.code, 'refused token').toBe('299901');
+    await postJson(`${control()}/expire-tokens`, {});
+    expect((await addContact(token, { email: 'late@example.com' })).body.code, 'expired token').toBe('299901');
+    await setFaults(sandbox.url, { platform: 'dinamize', invalidToken: true });
+    expect((await addContact(token, { email: 'late@example.com' })).body.code, 'the invalidToken fault too').toBe('299901');
+  });
+
+  it('sends retry-after as a number behind a switch, and refuses unknown modes', async () => {
+    const token = await authenticate();
+    await postJson(`${control()}/mode`, { retryAfter: 'number' });
+    await setFaults(sandbox.url, { platform: 'dinamize', rateLimit: { count: 1, retryAfterSeconds: 17 } });
+    expect((await addContact(token)).body).toMatchObject({ code: '240024', body: { 'retry-after': 17 } });
+    const wrong = await postJson(`${control()}/mode`, { codes: 'other', speed: 1 });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.details).toEqual(['codes must be one of assumed, unknown', 'unknown mode "speed"']);
+    expect((await call(control(), { method: 'DELETE' })).body.mode).toEqual({ codes: 'assumed', successDetail: 'Success', retryAfter: 'string' });
+  });
+});
+
 describe('faults and recording', () => {
-  it('rate limits and fails before any route logic, and records the token header', async () => {
+  it('rate limits and fails before any route logic, and records the token header (assumed code 240024)', async () => {
     const token = await authenticate();
     await setFaults(sandbox.url, { platform: 'dinamize', rateLimit: { count: 1, retryAfterSeconds: 17 }, failNext: 1 });
     expect((await addContact(token)).body).toMatchObject({ code: '240024', body: { 'retry-after': '17' } });

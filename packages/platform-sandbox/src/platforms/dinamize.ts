@@ -23,9 +23,17 @@
 // - Dates are Brasília time (UTC−03:00; Brazil has had no daylight saving time since 2019).
 // - Strictness: unknown body fields are refused, and codes and page fields must be digit strings
 //   (the form the reference's examples use). Stricter than Dinamize, so works-here ⇒ works-there.
+// - Mode (POST /__sandbox/platforms/dinamize/mode): `codes: "unknown"` answers the assumed situations
+//   (token refused, unknown contact, duplicate e-mail, malformed request) with codes no client knows
+//   (299901, 299904, 299909, 299900), so tests show the gateway does not depend on the assumed ones;
+//   `successDetail: "Sucesso"` is the detail real clients see on success; `retryAfter: "number"` sends
+//   the rate limit's retry-after as a JSON number instead of a string.
+// - Tokens have the shape real clients see: 5 digits, 6 digits, 1–2 digits and 48 base64 characters
+//   (with + and /), dot-separated. `search` also takes `cmpN` custom fields (text operators), and
+//   `custom_filter`, a list of `{ field: cmpN, operator, value }` (its exact form is not documented).
 // - Any list code exists. An account (client code) accepts any user and password until the test
 //   registers one through the control API; after that only the registered pair authenticates.
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { isPlainObject, json } from '../platform.ts';
 import type { Platform, PlatformControl, PlatformRequest, PlatformResponse, Route } from '../platform.ts';
 
@@ -73,6 +81,14 @@ type DinamizeSettings = {
 
 const defaultSettings: DinamizeSettings = { tokenIdleSeconds: 3600, tokenMaxAgeSeconds: 86_400, tokenMaxUses: null };
 
+/** How the sandbox answers what is not documented (see the header comment). */
+type DinamizeMode = { codes: 'assumed' | 'unknown'; successDetail: 'Success' | 'Sucesso'; retryAfter: 'string' | 'number' };
+
+const defaultMode: DinamizeMode = { codes: 'assumed', successDetail: 'Success', retryAfter: 'string' };
+
+/** What the sandbox answers in `codes: "unknown"` mode instead of each assumed code. */
+export const unknownCodes = { invalidRequest: '299900', invalidToken: '299901', contactNotFound: '299904', duplicateEmail: '299909' } as const;
+
 type Token = { clientCode: string; issuedAt: number; lastUsedAt: number; uses: number; expired: boolean };
 
 type Contact = {
@@ -89,6 +105,7 @@ type Contact = {
 
 type State = {
   settings: DinamizeSettings;
+  mode: DinamizeMode;
   accounts: Map<string, { user: string; password: string }[]>;
   tokens: Map<string, Token>;
   contacts: Contact[];
@@ -96,15 +113,24 @@ type State = {
 };
 
 function freshState(): State {
-  return { settings: { ...defaultSettings }, accounts: new Map(), tokens: new Map(), contacts: [], nextContactCode: 100_001 };
+  return { settings: { ...defaultSettings }, mode: { ...defaultMode }, accounts: new Map(), tokens: new Map(), contacts: [], nextContactCode: 100_001 };
 }
 
 function answer(code: string, detail: string, body: unknown = {}, status = 200): PlatformResponse {
   return json(status, { code, code_detail: detail, body, request_unique: String(randomInt(100_000, 1_000_000)), warning: [] });
 }
 
-const invalid = (detail: string) => answer(dinamizeCodes.invalidRequest, detail);
-const ok = (body: unknown) => answer(dinamizeCodes.success, 'Success', body);
+let currentMode: () => DinamizeMode = () => defaultMode;
+
+type AssumedSituation = keyof typeof unknownCodes;
+
+/** An answer for a situation whose code is only assumed: the assumed code, or an unknown one by mode. */
+function assumedAnswer(situation: AssumedSituation, detail: string): PlatformResponse {
+  return answer(currentMode().codes === 'unknown' ? unknownCodes[situation] : dinamizeCodes[situation], detail);
+}
+
+const invalid = (detail: string) => assumedAnswer('invalidRequest', detail);
+const ok = (body: unknown) => answer(dinamizeCodes.success, currentMode().successDetail, body);
 
 const digits = /^\d+$/;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -203,17 +229,25 @@ function dateFilter(operator: string, value: Date): Filter {
   return (contact) => compare[operator](Math.floor(contact.insertDate.getTime() / 1000) * 1000);
 }
 
-function parseSearch(search: unknown): Filter[] | PlatformResponse {
+/** A custom field's value as text (a list as its items joined by commas); empty when unset. */
+function customFieldText(contact: Contact, field: string): string {
+  const value = contact.customFields[field];
+  return Array.isArray(value) ? value.join(',') : value === undefined || value === null ? '' : String(value);
+}
+
+/** `search` (standard fields and cmpN) or `custom_filter` (cmpN only): filters, or the refusal. */
+function parseSearch(search: unknown, key: 'search' | 'custom_filter' = 'search'): Filter[] | PlatformResponse {
   if (search === undefined) return [];
-  if (!Array.isArray(search)) return invalid('search must be a list of { field, operator, value }.');
+  if (!Array.isArray(search)) return invalid(`${key} must be a list of { field, operator, value }.`);
   const filters: Filter[] = [];
   for (const [index, criterion] of search.entries()) {
     if (!isPlainObject(criterion) || Object.keys(criterion).some((key) => !['field', 'operator', 'value'].includes(key))) {
-      return invalid(`search[${index}] must be { field, operator, value }.`);
+      return invalid(`${key}[${index}] must be { field, operator, value }.`);
     }
     const { field, operator, value } = criterion;
-    if (typeof field !== 'string' || !(searchFields as readonly string[]).includes(field)) return invalid(`search[${index}].field must be one of ${searchFields.join(', ')}.`);
-    if (typeof value !== 'string') return invalid(`search[${index}].value must be a string.`);
+    const known = typeof field === 'string' && (customFieldKey.test(field) || (key === 'search' && (searchFields as readonly string[]).includes(field)));
+    if (!known) return invalid(`${key}[${index}].field must be ${key === 'search' ? `one of ${searchFields.join(', ')} or ` : ''}a custom field code (cmpN).`);
+    if (typeof value !== 'string') return invalid(`${key}[${index}].value must be a string.`);
     if (field === 'insert_date') {
       if (typeof operator !== 'string' || !(dateOperators as readonly string[]).includes(operator)) return invalid(`search[${index}].operator for dates must be one of ${dateOperators.join(' ')}.`);
       const instant = parseDinamizeDate(value);
@@ -221,8 +255,11 @@ function parseSearch(search: unknown): Filter[] | PlatformResponse {
       filters.push(dateFilter(operator, instant));
       continue;
     }
-    if (typeof operator !== 'string' || !(textOperators as readonly string[]).includes(operator)) return invalid(`search[${index}].operator must be one of ${textOperators.join(' ')}.`);
-    const read: (contact: Contact) => string = field === 'name'
+    if (typeof operator !== 'string' || !(textOperators as readonly string[]).includes(operator)) return invalid(`${key}[${index}].operator must be one of ${textOperators.join(' ')}.`);
+    const text = field as string;
+    const read: (contact: Contact) => string = customFieldKey.test(text)
+      ? (contact) => customFieldText(contact, text)
+      : field === 'name'
       ? (contact) => contact.name
       : field === 'email'
       ? (contact) => contact.email
@@ -262,28 +299,29 @@ function parseOrder(order: unknown): ((a: Contact, b: Contact) => number) | Plat
   };
 }
 
+/** A token in the shape real clients see: `<5 digits>.<6 digits>.<1–2 digits>.<48 base64 characters>`. */
 function newToken(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const run = (length: number, chars: string) => Array.from({ length }, () => chars[randomInt(chars.length)]).join('');
-  return `${run(1, '0123456789')}.${run(6, '0123456789')}.${run(2, '0123456789')}.${run(26, alphabet)}`;
+  const number = (length: number) => Array.from({ length }, () => randomInt(10)).join('');
+  return `${number(5)}.${number(6)}.${number(1 + randomInt(2))}.${randomBytes(36).toString('base64')}`;
 }
 
 export function createDinamize(): Platform {
   let state = freshState();
+  currentMode = () => state.mode;
 
   /** The account a request's auth-token belongs to, or the refusal to send. */
   function authorise(request: PlatformRequest): string | PlatformResponse {
     const header = request.headers['auth-token'];
     const value = Array.isArray(header) ? header[0] : header;
     const token = value ? state.tokens.get(value) : undefined;
-    if (!token || token.expired) return answer(dinamizeCodes.invalidToken, 'Invalid or expired auth-token.');
+    if (!token || token.expired) return assumedAnswer('invalidToken', 'Invalid or expired auth-token.');
     const now = Date.now();
     const { tokenIdleSeconds, tokenMaxAgeSeconds, tokenMaxUses } = state.settings;
     const dead = now - token.lastUsedAt > tokenIdleSeconds * 1000 || now - token.issuedAt > tokenMaxAgeSeconds * 1000 ||
       (tokenMaxUses !== null && token.uses >= tokenMaxUses);
     if (dead) {
       token.expired = true;
-      return answer(dinamizeCodes.invalidToken, 'Invalid or expired auth-token.');
+      return assumedAnswer('invalidToken', 'Invalid or expired auth-token.');
     }
     token.lastUsedAt = now;
     token.uses += 1;
@@ -331,7 +369,7 @@ export function createDinamize(): Platform {
     if (!validEmail(body.email)) return invalid('email is required and must be an e-mail address.');
     const problem = contactFieldsProblem(body);
     if (problem) return problem;
-    if (emailTaken(clientCode, listCode, body.email)) return answer(dinamizeCodes.duplicateEmail, 'The e-mail already exists in this list.');
+    if (emailTaken(clientCode, listCode, body.email)) return assumedAnswer('duplicateEmail', 'The e-mail already exists in this list.');
     const contact = insertContact({
       clientCode,
       listCode,
@@ -357,9 +395,9 @@ export function createDinamize(): Platform {
     const problem = contactFieldsProblem(body);
     if (problem) return problem;
     const contact = listContacts(clientCode, listCode).find((candidate) => candidate.code === body.contact_code);
-    if (!contact) return answer(dinamizeCodes.contactNotFound, 'Contact not found in this list.');
+    if (!contact) return assumedAnswer('contactNotFound', 'Contact not found in this list.');
     if (typeof body.email === 'string' && emailTaken(clientCode, listCode, body.email, contact.code)) {
-      return answer(dinamizeCodes.duplicateEmail, 'The e-mail already exists in this list.');
+      return assumedAnswer('duplicateEmail', 'The e-mail already exists in this list.');
     }
     if (typeof body.email === 'string') contact.email = body.email;
     if (typeof body.name === 'string') contact.name = body.name;
@@ -372,7 +410,7 @@ export function createDinamize(): Platform {
   function search(request: PlatformRequest): PlatformResponse {
     const clientCode = authorise(request);
     if (isAnswer(clientCode)) return clientCode;
-    const body = jsonObject(request, ['contact-list_code', 'page_number', 'page_size', 'status_contact', 'search', 'order']);
+    const body = jsonObject(request, ['contact-list_code', 'page_number', 'page_size', 'status_contact', 'search', 'custom_filter', 'order']);
     if (isAnswer(body)) return body;
     const listCode = body['contact-list_code'];
     if (!digitString(listCode)) return invalid('contact-list_code is required (a code of digits, as a string).');
@@ -383,8 +421,11 @@ export function createDinamize(): Platform {
     if (body.status_contact !== undefined && body.status_contact !== 'REST_ONLY' && body.status_contact !== 'NO_REST') {
       return invalid('status_contact must be REST_ONLY or NO_REST.');
     }
-    const filters = parseSearch(body.search);
-    if (isAnswer(filters)) return filters;
+    const standard = parseSearch(body.search);
+    if (isAnswer(standard)) return standard;
+    const custom = parseSearch(body.custom_filter, 'custom_filter');
+    if (isAnswer(custom)) return custom;
+    const filters = [...standard, ...custom];
     const order = parseOrder(body.order);
     if (isAnswer(order)) return order;
     const today = formatDinamizeDate(new Date()).slice(0, 10);
@@ -410,9 +451,11 @@ export function createDinamize(): Platform {
     routes,
     errors: {
       notFound: (request) => answer('404', `The sandbox serves no Dinamize route for ${request.method} ${request.path}.`, {}, 404),
-      invalidToken: () => answer(dinamizeCodes.invalidToken, 'Invalid or expired auth-token.'),
+      invalidToken: () => assumedAnswer('invalidToken', 'Invalid or expired auth-token.'),
       rateLimited: (_request, retryAfterSeconds) =>
-        answer(dinamizeCodes.rateLimited, 'Requests limit exceeded', { 'retry-after': String(retryAfterSeconds) }),
+        answer(dinamizeCodes.rateLimited, 'Requests limit exceeded', {
+          'retry-after': state.mode.retryAfter === 'number' ? retryAfterSeconds : String(retryAfterSeconds),
+        }),
       serverError: () => answer(dinamizeCodes.serverError, 'Internal error; retry later.', {}, 500),
     },
     control: dinamizeControl({
@@ -433,7 +476,8 @@ function controlError(status: number, code: string, message: string, details?: u
 /**
  * `/__sandbox/platforms/dinamize`: GET the state (settings, accounts without passwords, contacts,
  * live token count; `?client_code=` narrows contacts to one account), DELETE to reset everything;
- * POST `/settings` replaces the token knobs as a whole; POST `/accounts` registers
+ * POST `/settings` replaces the token knobs as a whole; POST `/mode` replaces the answer mode as a
+ * whole (`{ codes?: assumed|unknown, successDetail?: Success|Sucesso, retryAfter?: string|number }`); POST `/accounts` registers
  * `{ client_code, user, password }`; POST `/contacts` seeds `{ client_code, contact_list_code,
  * contacts: [{ email, name?, external_code?, insert_date?, custom_fields? }] }` (insert_date in
  * Dinamize's format, to place contacts in the past); POST `/expire-tokens` kills every token issued
@@ -452,6 +496,7 @@ function dinamizeControl({ current, reset, insertContact, emailTaken }: StateAcc
     const clientCode = query?.get('client_code') ?? null;
     return json(200, {
       settings: state.settings,
+      mode: state.mode,
       accounts: [...state.accounts].flatMap(([code, list]) => list.map((account) => ({ client_code: code, user: account.user }))),
       contacts: state.contacts
         .filter((contact) => clientCode === null || contact.clientCode === clientCode)
@@ -484,6 +529,23 @@ function dinamizeControl({ current, reset, insertContact, emailTaken }: StateAcc
         if (issues.length > 0) return controlError(422, 'invalid_settings', 'the Dinamize settings are not valid', issues);
         current().settings = { ...defaultSettings, ...body } as DinamizeSettings;
         return json(200, { settings: current().settings });
+      },
+    },
+    '/mode': {
+      GET: () => json(200, { mode: current().mode }),
+      POST: (body) => {
+        const choices: Record<keyof DinamizeMode, readonly string[]> = {
+          codes: ['assumed', 'unknown'],
+          successDetail: ['Success', 'Sucesso'],
+          retryAfter: ['string', 'number'],
+        };
+        if (!isPlainObject(body)) return controlError(422, 'invalid_mode', 'send { codes?, successDetail?, retryAfter? }');
+        const issues = Object.entries(body).flatMap(([key, value]) =>
+          !(key in choices) ? [`unknown mode "${key}"`] : choices[key as keyof DinamizeMode].includes(value as string) ? [] : [`${key} must be one of ${choices[key as keyof DinamizeMode].join(', ')}`]
+        );
+        if (issues.length > 0) return controlError(422, 'invalid_mode', 'the Dinamize mode is not valid', issues);
+        current().mode = { ...defaultMode, ...body } as DinamizeMode;
+        return json(200, { mode: current().mode });
       },
     },
     '/accounts': {
