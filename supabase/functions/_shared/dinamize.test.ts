@@ -10,6 +10,7 @@ import {
 } from './dinamize.ts';
 import {
   clearDinamizeFaults,
+  codeModes,
   dinamizeUrl,
   expireAllTokens,
   recordedFor,
@@ -17,6 +18,7 @@ import {
   sandboxContacts,
   seedContacts,
   setDinamizeFaults,
+  setDinamizeMode,
   uniqueClientCode,
 } from './testing/dinamize-sandbox.ts';
 import { assert, assertEquals } from './testing/assert.ts';
@@ -34,13 +36,24 @@ function newClient(calls: DinamizeCall[] = [], overrides: { password?: string; t
   return { client, clientCode };
 }
 
+/** Signs in, lets the sandbox expire every token, then adds a contact (which must succeed). */
+async function addAfterTokenExpiry(): Promise<{ calls: DinamizeCall[]; clientCode: string }> {
+  const calls: DinamizeCall[] = [];
+  const { client, clientCode } = newClient(calls);
+  assert((await client.authenticate()).ok, 'auth');
+  await expireAllTokens();
+  const added = await client.addContact('1', { email: 'ana@exemplo.com.br' });
+  assert(added.ok, `add after expiry: ${JSON.stringify(added)}`);
+  return { calls, clientCode };
+}
+
 Deno.test('dinamize: dates are Brasília time, second precision', () => {
   assertEquals(formatDinamizeDate(new Date('2025-01-15T13:30:00.900Z')), '2025-01-15 10:30:00');
   assertEquals(parseDinamizeDate('2025-01-15 10:30:00')?.toISOString(), '2025-01-15T13:30:00.000Z');
   assertEquals(parseDinamizeDate('2025-13-01 00:00:00'), null);
 });
 
-Deno.test('dinamize: answers are classified by the envelope code, HTTP status second', () => {
+Deno.test('dinamize: answers are classified by the envelope code, HTTP status second (assumed codes 240024, 401, 404, 409, 400)', () => {
   const envelope = (code: string, body: unknown = {}) => ({ code, code_detail: 'x', body });
   const none = new Headers();
   assertEquals(classify(200, none, envelope('480001', { a: 1 }), false), { ok: true, body: { a: 1 } });
@@ -54,7 +67,13 @@ Deno.test('dinamize: answers are classified by the envelope code, HTTP status se
   assertEquals((classify(200, none, envelope('401'), true) as { kind: string }).kind, 'auth_failed');
   assertEquals((classify(200, none, envelope('404'), false) as { kind: string }).kind, 'not_found');
   assertEquals((classify(200, none, envelope('409'), false) as { kind: string }).kind, 'duplicate');
-  assertEquals((classify(200, none, envelope('123456'), false) as { kind: string }).kind, 'invalid_request');
+  assertEquals((classify(200, none, envelope('400'), false) as { kind: string }).kind, 'invalid_request');
+  assertEquals((classify(200, none, envelope('123456'), false) as { kind: string }).kind, 'unrecognised');
+  assertEquals(
+    (classify(200, none, { code: '480001', code_detail: 'Sucesso', body: {} }, false) as { ok: boolean }).ok,
+    true,
+    'success is the code; the detail text is never read',
+  );
   assertEquals((classify(502, none, null, false) as { kind: string }).kind, 'server_error');
   assertEquals((classify(200, none, null, false) as { kind: string }).kind, 'server_error');
   assertEquals((classify(404, none, null, false) as { kind: string }).kind, 'invalid_request');
@@ -69,6 +88,9 @@ Deno.test('dinamize: retry-after comes from the body, then the header, else 60 s
   assertEquals(retryAfterSeconds({ 'retry-after': 'soon' }, new Headers()), 60);
   assertEquals(retryAfterSeconds({ 'retry-after': '0' }, new Headers()), 1);
   assertEquals(retryAfterSeconds({ 'retry-after': '999999' }, new Headers()), 3600);
+  assertEquals(retryAfterSeconds({ 'retry-after': 17 }, new Headers()), 17, 'a number');
+  assertEquals(retryAfterSeconds({ 'retry-after': ' 17 ' }, new Headers()), 17, 'a padded string');
+  assertEquals(retryAfterSeconds({ 'retry-after': '16.2' }, new Headers()), 17, 'a decimal string, rounded up');
 });
 
 sandboxTest('dinamize: authenticates once and adds a contact (sandbox holds it)', async () => {
@@ -107,29 +129,27 @@ sandboxTest('dinamize: authenticates once and adds a contact (sandbox holds it)'
   );
 });
 
-sandboxTest('dinamize: rate limit 240024 is reported with its retry-after, and nothing is stored', async () => {
-  const { client, clientCode } = newClient();
-  assert((await client.authenticate()).ok, 'auth');
-  await setDinamizeFaults({ rateLimit: { count: 1, retryAfterSeconds: 17 } });
-  try {
-    const limited = await client.addContact('1', { email: 'ana@exemplo.com.br' });
-    assert(!limited.ok && limited.kind === 'rate_limited', `expected rate_limited, got ${JSON.stringify(limited)}`);
-    assertEquals(limited.retryAfterSeconds, 17, 'retry-after');
-    assertEquals(limited.code, '240024', 'code');
-    assertEquals((await sandboxContacts(clientCode)).length, 0, 'nothing stored');
-    assert((await client.addContact('1', { email: 'ana@exemplo.com.br' })).ok, 'the next call goes through');
-  } finally {
-    await clearDinamizeFaults();
-  }
-});
+sandboxTest(
+  'dinamize: rate limit 240024 is reported with its retry-after, and nothing is stored (assumed code 240024)',
+  async () => {
+    const { client, clientCode } = newClient();
+    assert((await client.authenticate()).ok, 'auth');
+    await setDinamizeFaults({ rateLimit: { count: 1, retryAfterSeconds: 17 } });
+    try {
+      const limited = await client.addContact('1', { email: 'ana@exemplo.com.br' });
+      assert(!limited.ok && limited.kind === 'rate_limited', `expected rate_limited, got ${JSON.stringify(limited)}`);
+      assertEquals(limited.retryAfterSeconds, 17, 'retry-after');
+      assertEquals(limited.code, '240024', 'code');
+      assertEquals((await sandboxContacts(clientCode)).length, 0, 'nothing stored');
+      assert((await client.addContact('1', { email: 'ana@exemplo.com.br' })).ok, 'the next call goes through');
+    } finally {
+      await clearDinamizeFaults();
+    }
+  },
+);
 
-sandboxTest('dinamize: an expired token is renewed once and the call repeated', async () => {
-  const calls: DinamizeCall[] = [];
-  const { client, clientCode } = newClient(calls);
-  assert((await client.authenticate()).ok, 'auth');
-  await expireAllTokens();
-  const added = await client.addContact('1', { email: 'ana@exemplo.com.br' });
-  assert(added.ok, `add after expiry: ${JSON.stringify(added)}`);
+sandboxTest('dinamize: an expired token is renewed once and the call repeated (assumed code 401)', async () => {
+  const { calls, clientCode } = await addAfterTokenExpiry();
   assertEquals(calls.map((call) => `${call.operation}:${call.outcome}`), [
     'auth:ok',
     'contact_add:token_expired',
@@ -149,22 +169,25 @@ sandboxTest('dinamize: an expired token is renewed once and the call repeated', 
   assertEquals((await sandboxContacts(clientCode)).length, 1, 'one contact');
 });
 
-sandboxTest('dinamize: a token refused twice in a row is reported, not looped on', async () => {
-  const calls: DinamizeCall[] = [];
-  const { client } = newClient(calls);
-  assert((await client.authenticate()).ok, 'auth');
-  await setDinamizeFaults({ invalidToken: true });
-  try {
-    const result = await client.addContact('1', { email: 'ana@exemplo.com.br' });
-    assert(
-      !result.ok && result.kind === 'auth_failed',
-      `a refused /auth means the credentials fail: ${JSON.stringify(result)}`,
-    );
-    assert(calls.length <= 4, `bounded number of calls, got ${calls.length}`);
-  } finally {
-    await clearDinamizeFaults();
-  }
-});
+sandboxTest(
+  'dinamize: a token refused twice in a row is reported, not looped on (assumed: 401 on /auth is a refusal)',
+  async () => {
+    const calls: DinamizeCall[] = [];
+    const { client } = newClient(calls);
+    assert((await client.authenticate()).ok, 'auth');
+    await setDinamizeFaults({ invalidToken: true });
+    try {
+      const result = await client.addContact('1', { email: 'ana@exemplo.com.br' });
+      assert(
+        !result.ok && result.kind === 'auth_failed',
+        `a refused /auth means the credentials fail: ${JSON.stringify(result)}`,
+      );
+      assert(calls.length <= 4, `bounded number of calls, got ${calls.length}`);
+    } finally {
+      await clearDinamizeFaults();
+    }
+  },
+);
 
 sandboxTest('dinamize: 5xx is a server error, a slow answer a timeout', async () => {
   const { client } = newClient([], { timeoutMs: 200 });
@@ -196,7 +219,7 @@ sandboxTest('dinamize: wrong credentials are auth_failed with the documented cod
   assertEquals(calls.map((call) => call.operation), ['auth'], 'no contact call without a token');
 });
 
-sandboxTest('dinamize: pushContact is idempotent (duplicate e-mail → update; unknown code → add)', async () => {
+sandboxTest('dinamize: pushContact is idempotent (known e-mail → update; lost contact code → add)', async () => {
   const { client, clientCode } = newClient();
   const first = await client.pushContact('1', { email: 'ana@exemplo.com.br', name: 'Ana' }, null);
   assert(first.ok && first.operation === 'added', `first push adds: ${JSON.stringify(first)}`);
@@ -255,3 +278,86 @@ sandboxTest('dinamize: call records never hold the password, the token or a full
   }
   assert(text.includes('a***@exemplo.com.br'), 'masked e-mail kept for support');
 });
+
+for (const codes of codeModes) {
+  const modeTest = (name: string, fn: () => Promise<void>) =>
+    sandboxTest(`dinamize (${codes} codes): ${name}`, async () => {
+      await setDinamizeMode({ codes, successDetail: 'Sucesso' });
+      try {
+        await fn();
+      } finally {
+        await setDinamizeMode({});
+        await clearDinamizeFaults();
+      }
+    });
+
+  modeTest('an expired token is renewed once, whatever code refuses it, and the call succeeds', async () => {
+    const { calls, clientCode } = await addAfterTokenExpiry();
+    assertEquals(calls.map((call) => `${call.operation}:${call.outcome}`), [
+      'auth:ok',
+      `contact_add:${codes === 'assumed' ? 'token_expired' : 'unrecognised'}`,
+      'auth:ok',
+      'contact_add:ok',
+    ]);
+    assertEquals(calls[1].code, codes === 'assumed' ? '401' : '299901', 'the refusal code is kept for the log');
+    assertEquals((await sandboxContacts(clientCode)).length, 1, 'one contact');
+  });
+
+  modeTest('a duplicate e-mail ends as one updated contact, not two', async () => {
+    const calls: DinamizeCall[] = [];
+    const { client, clientCode } = newClient(calls);
+    const [code] = await seedContacts(clientCode, '1', [{ email: 'ana@exemplo.com.br', name: 'Ana' }]);
+    const pushed = await client.pushContact('1', { email: 'Ana@Exemplo.com.br', name: 'Ana Maria' }, null);
+    assert(pushed.ok && pushed.operation === 'updated' && pushed.contactCode === code, JSON.stringify(pushed));
+    assertEquals(
+      (await sandboxContacts(clientCode)).map((contact) => [contact.code, contact.name]),
+      [[code, 'Ana Maria']],
+      'one contact, updated',
+    );
+    assert(!calls.some((call) => call.operation === 'contact_add'), 'no add was even tried');
+  });
+
+  modeTest('a stale contact code ends as one contact, found by its e-mail or added once', async () => {
+    const { client, clientCode } = newClient();
+    const [code] = await seedContacts(clientCode, '1', [{ email: 'ana@exemplo.com.br' }]);
+    const moved = await client.pushContact('1', { email: 'ana@exemplo.com.br', name: 'Ana' }, '999999999');
+    assert(moved.ok && moved.operation === 'updated' && moved.contactCode === code, JSON.stringify(moved));
+    const gone = await client.pushContact('1', { email: 'bia@exemplo.com.br' }, '999999998');
+    assert(gone.ok && gone.operation === 'added', JSON.stringify(gone));
+    assertEquals(
+      (await sandboxContacts(clientCode)).map((contact) => [contact.email, contact.name]),
+      [['ana@exemplo.com.br', 'Ana'], ['bia@exemplo.com.br', '']],
+    );
+  });
+
+  modeTest('an unrecognised refusal is repeated once after a new sign-in, then reported', async () => {
+    const calls: DinamizeCall[] = [];
+    const { client } = newClient(calls);
+    // A malformed e-mail the sandbox refuses (the push never sends one; this drives the refusal).
+    const result = await client.addContact('1', { email: 'not-an-email' });
+    assert(!result.ok, 'refused');
+    if (codes === 'assumed') {
+      assertEquals(result.kind, 'invalid_request', 'the assumed 400 is permanent at once');
+      assertEquals(calls.map((call) => call.operation), ['auth', 'contact_add']);
+    } else {
+      assertEquals([result.kind, result.code], ['unrecognised', '299900']);
+      assertEquals(
+        calls.map((call) => call.operation),
+        ['auth', 'contact_add', 'auth', 'contact_add'],
+        'once more, no loop',
+      );
+    }
+  });
+
+  for (const retryAfter of ['string', 'number'] as const) {
+    modeTest(`retry-after sent as a ${retryAfter} is read as 17 s`, async () => {
+      const { client } = newClient();
+      await setDinamizeMode({ codes, retryAfter });
+      assert((await client.authenticate()).ok, 'auth');
+      await setDinamizeFaults({ rateLimit: { count: 1, retryAfterSeconds: 17 } });
+      const limited = await client.addContact('1', { email: 'ana@exemplo.com.br' });
+      assert(!limited.ok && limited.kind === 'rate_limited', JSON.stringify(limited));
+      assertEquals(limited.retryAfterSeconds, 17);
+    });
+  }
+}

@@ -21,26 +21,43 @@
 //     Dates are "YYYY-MM-DD HH:MM:SS"; `insert_date` takes <, >, <=, >=.
 //   Rate limit (60 calls a minute): code 240024 with body { "retry-after": "17" } (seconds, a string).
 //
-// Assumed (undocumented; the platform sandbox answers the same way, so tests hold us to it):
-//   - A missing, unknown or expired token answers code "401" (or HTTP 401/403): we authenticate once
-//     more and repeat the call once. Besides, tokens are renewed before 55 min idle / 23 h of age.
-//   - "404": the contact is not in the list (we add it instead); "409": the e-mail is already in the
-//     list (we find that contact by e-mail and update it); "400" or any other unknown code: the
-//     request is wrong (permanent, not retried).
+// Assumed (seen in no client that ran against Dinamize; kept in `assumedCodes` below, the one place):
+//   - The gateway never depends on them: any non-success answer it does not recognise to a call that
+//     needs a token is logged (integrations_log: code, outcome "unrecognised"), answered by signing in
+//     again and repeating the call once; only then is it a failure. Add-or-update searches the e-mail
+//     first, so a duplicate never depends on a "409".
 //   - HTTP 5xx, a body that is not the envelope, a network error: a server failure (retried later).
 //     HTTP 429 with Retry-After is read as a rate limit too, in case a proxy answers for Dinamize.
 //   - Dates are Brasília time (UTC−03:00, no daylight saving time since 2019).
+//   The token is opaque (real ones look like 12345.123456.12.<48 base64 characters>; never checked),
+//   and `code_detail` ("Sucesso" for real clients) is only ever shown, never parsed.
 
+/** Codes seen in real clients' answers (success) and in the reference's auth section. */
 export const dinamizeCodes = {
   success: '480001',
   passwordRequired: '240002',
   userRequired: '240003',
   invalidCredentials: '240004',
-  rateLimited: '240024',
   invalidClientCode: '240029',
-  invalidToken: '401', // assumed
-  contactNotFound: '404', // assumed
-  duplicateEmail: '409', // assumed
+} as const;
+
+/**
+ * Codes we only assume (from one written survey whose real credentials were still pending). Each is
+ * a shortcut: when Dinamize answers something else, the generic path (sign in again, repeat once;
+ * search the e-mail) still gets the contact right. Correct them here, and in decision 0002, when a
+ * real account shows otherwise (`POST /integrations/test` reports which ones it met).
+ */
+export const assumedCodes = {
+  /** Assumed: rate limit, with body["retry-after"] in seconds (a string in the survey; numbers accepted). */
+  rateLimited: '240024',
+  /** Assumed: missing, unknown or expired token (HTTP 401/403 read the same way). */
+  invalidToken: '401',
+  /** Assumed: the contact code is not in the list (update → search the e-mail, then add). */
+  contactNotFound: '404',
+  /** Assumed: the e-mail is already in the list (add → search the e-mail and update that contact). */
+  duplicateEmail: '409',
+  /** Assumed: malformed request (permanent, not repeated). */
+  invalidRequest: '400',
 } as const;
 
 const credentialCodes: readonly string[] = [
@@ -85,7 +102,9 @@ export type DinamizeFailureKind =
   | 'invalid_request'
   | 'timeout'
   | 'not_found'
-  | 'duplicate';
+  | 'duplicate'
+  /** A non-success code that is neither documented nor assumed. */
+  | 'unrecognised';
 
 export type DinamizeFailure =
   | { ok: false; kind: 'rate_limited'; retryAfterSeconds: number; code: string | null; detail: string }
@@ -224,14 +243,18 @@ export function createDinamizeClient(
     return await exchange(operation, path, payload, current.value);
   }
 
-  /** A call with a valid token: authenticates first when needed, and once more if the token is refused. */
+  /**
+   * A call with a valid token: authenticates first when needed, and once more when the answer is a
+   * refused token or a code we do not recognise (an expired token may answer with any code): the
+   * call is repeated once with the new token before its failure is reported.
+   */
   async function authorised(
     operation: DinamizeOperation,
     path: string,
     payload: Record<string, unknown>,
   ): Promise<Exchange> {
     const first = await withToken(operation, path, payload);
-    if (first.ok || first.kind !== 'token_expired') return first;
+    if (first.ok || (first.kind !== 'token_expired' && first.kind !== 'unrecognised')) return first;
     token = null;
     return await withToken(operation, path, payload);
   }
@@ -301,31 +324,42 @@ export function createDinamizeClient(
     return { ok: true, contact: found.contacts[0] ?? null };
   }
 
+  /** Updates the contact that holds this e-mail (searched unless `found` is given), or adds one when none does. */
+  async function addOrUpdateByEmail(
+    listCode: string,
+    contact: DinamizeContactInput,
+    found?: DinamizeResult<{ contact: DinamizeContact | null }>,
+  ): Promise<DinamizeResult<{ contactCode: string; operation: 'added' | 'updated' }>> {
+    const existing = found ?? await findContactByEmail(listCode, contact.email);
+    if (!existing.ok) return existing;
+    if (existing.contact) {
+      const updated = await updateContact(listCode, existing.contact.code, contact);
+      return updated.ok ? { ok: true, contactCode: existing.contact.code, operation: 'updated' } : updated;
+    }
+    const added = await addContact(listCode, contact);
+    if (added.ok) return { ok: true, contactCode: added.contactCode, operation: 'added' };
+    if (added.kind !== 'duplicate' && added.kind !== 'unrecognised') return added;
+    // Someone added the e-mail between our search and our add: update what is there now.
+    const raced = await findContactByEmail(listCode, contact.email);
+    if (!raced.ok || !raced.contact) return raced.ok ? added : raced;
+    const updated = await updateContact(listCode, raced.contact.code, contact);
+    return updated.ok ? { ok: true, contactCode: raced.contact.code, operation: 'updated' } : updated;
+  }
+
   async function pushContact(
     listCode: string,
     contact: DinamizeContactInput,
     knownCode: string | null,
   ): Promise<DinamizeResult<{ contactCode: string; operation: 'added' | 'updated' }>> {
-    if (knownCode !== null) {
-      const updated = await updateContact(listCode, knownCode, contact);
-      if (updated.ok) return { ok: true, contactCode: knownCode, operation: 'updated' };
-      if (updated.kind !== 'not_found') return updated;
-    }
-    const added = await addContact(listCode, contact);
-    if (added.ok) return { ok: true, contactCode: added.contactCode, operation: 'added' };
-    if (added.kind !== 'duplicate') return added;
+    if (knownCode === null) return await addOrUpdateByEmail(listCode, contact);
+    const updated = await updateContact(listCode, knownCode, contact);
+    if (updated.ok) return { ok: true, contactCode: knownCode, operation: 'updated' };
+    if (updated.kind !== 'not_found' && updated.kind !== 'unrecognised') return updated;
+    // The code may be gone (or the e-mail belong to another contact now): go by the e-mail.
     const existing = await findContactByEmail(listCode, contact.email);
     if (!existing.ok) return existing;
-    if (!existing.contact) {
-      return failure(
-        'invalid_request',
-        added.code,
-        'Dinamize reported the e-mail as taken but no contact has it',
-        null,
-      );
-    }
-    const updated = await updateContact(listCode, existing.contact.code, contact);
-    return updated.ok ? { ok: true, contactCode: existing.contact.code, operation: 'updated' } : updated;
+    if (existing.contact?.code === knownCode) return updated;
+    return await addOrUpdateByEmail(listCode, contact, existing);
   }
 
   return {
@@ -384,7 +418,7 @@ export function classify(status: number, headers: Headers, envelope: Envelope | 
   const code = envelope?.code ?? null;
   const detail = envelope?.code_detail || `HTTP ${status}`;
   if (status >= 500) return failure('server_error', code, detail, status);
-  if (status === 429 || code === dinamizeCodes.rateLimited) {
+  if (status === 429 || code === assumedCodes.rateLimited) {
     return {
       ok: false,
       kind: 'rate_limited',
@@ -393,16 +427,17 @@ export function classify(status: number, headers: Headers, envelope: Envelope | 
       detail,
     };
   }
-  if (status === 401 || status === 403 || code === dinamizeCodes.invalidToken) {
+  if (status === 401 || status === 403 || code === assumedCodes.invalidToken) {
     return failure(isAuthCall ? 'auth_failed' : 'token_expired', code, detail, status);
   }
   if (status < 200 || status > 299) return failure('invalid_request', code, detail, status);
   if (!envelope) return failure('server_error', null, 'the answer is not a Dinamize envelope', status);
   if (code === dinamizeCodes.success) return { ok: true, body: envelope.body };
   if (credentialCodes.includes(envelope.code)) return failure('auth_failed', code, detail, status);
-  if (code === dinamizeCodes.contactNotFound) return failure('not_found', code, detail, status);
-  if (code === dinamizeCodes.duplicateEmail) return failure('duplicate', code, detail, status);
-  return failure('invalid_request', code, detail, status);
+  if (code === assumedCodes.contactNotFound) return failure('not_found', code, detail, status);
+  if (code === assumedCodes.duplicateEmail) return failure('duplicate', code, detail, status);
+  if (code === assumedCodes.invalidRequest) return failure('invalid_request', code, detail, status);
+  return failure('unrecognised', code, detail, status);
 }
 
 function failure(
@@ -426,13 +461,13 @@ function transportFailure(error: unknown, timeoutMs: number): DinamizeFailure {
   );
 }
 
-/** Seconds to wait: the body's "retry-after" (documented), else a Retry-After header, else 60 s. */
+/** Seconds to wait: the body's "retry-after" (a number or a numeric string), else a Retry-After header, else 60 s. */
 export function retryAfterSeconds(body: unknown, headers: Headers): number {
   const candidates = [isRecord(body) ? body['retry-after'] : undefined, headers.get('retry-after')];
   for (const candidate of candidates) {
     const seconds = typeof candidate === 'number'
       ? candidate
-      : typeof candidate === 'string' && /^\d+$/.test(candidate.trim())
+      : typeof candidate === 'string' && /^\d+(\.\d+)?$/.test(candidate.trim())
       ? Number(candidate)
       : NaN;
     if (Number.isFinite(seconds) && seconds >= 0) {

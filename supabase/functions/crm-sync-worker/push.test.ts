@@ -4,10 +4,13 @@ import { closeDbPool } from '../_shared/db.ts';
 import { sealDinamizeCredentials } from '../_shared/integration-credentials.ts';
 import {
   clearDinamizeFaults,
+  codeModes,
   recordedFor,
   registerAccount,
   sandboxContacts,
+  seedContacts,
   setDinamizeFaults,
+  setDinamizeMode,
   setTokenSettings,
   uniqueClientCode,
 } from '../_shared/testing/dinamize-sandbox.ts';
@@ -66,6 +69,7 @@ function workerTest(
       } finally {
         await clearDinamizeFaults();
         await setTokenSettings({});
+        await setDinamizeMode({});
         await dropCompany(db, companyId);
         if (options.cron !== 'running') await resumeCrmSyncCron(db);
         await db.end();
@@ -118,7 +122,7 @@ workerTest(
 );
 
 workerTest(
-  'push: one run drains the queue, answers its counts and records the run and every call',
+  'push: one run drains the queue, answers its counts and records the run and every call (each new lead searched by e-mail first)',
   async ({ db, companyId }) => {
     const first = await insertLeadQuietly(db, companyId, { email: 'um@exemplo.com.br' });
     const second = await insertLeadQuietly(db, companyId, { email: 'dois@exemplo.com.br' });
@@ -136,11 +140,18 @@ workerTest(
       `select operation, success, lead_id, request::text as request from ops.integrations_log where company_id = $1 order by id`,
       [companyId],
     );
-    assertEquals(calls.map((call) => [call.operation, call.success]), [['auth', true], ['contact_add', true], [
-      'contact_add',
-      true,
-    ]], 'calls logged');
-    assertEquals(calls.slice(1).map((call) => call.lead_id), [first.leadId, second.leadId], 'calls carry their lead');
+    assertEquals(calls.map((call) => [call.operation, call.success]), [
+      ['auth', true],
+      ['contact_search', true],
+      ['contact_add', true],
+      ['contact_search', true],
+      ['contact_add', true],
+    ], 'calls logged');
+    assertEquals(
+      calls.slice(1).map((call) => call.lead_id),
+      [first.leadId, first.leadId, second.leadId, second.leadId],
+      'calls carry their lead',
+    );
     const logged = calls.map((call) => call.request).join(' ');
     assert(
       !logged.includes('sandbox-password') && !logged.includes('um@exemplo.com.br'),
@@ -150,7 +161,7 @@ workerTest(
 );
 
 workerTest(
-  'push: a lead changed twice before the worker ran is pushed as one contact',
+  'push: a lead changed twice before the worker ran is pushed as one contact (searched by e-mail, added, then updated)',
   async ({ db, companyId, clientCode }) => {
     const lead = await insertLeadQuietly(db, companyId, { name: 'Primeiro' });
     const second = await changeLeadQuietly(db, lead.leadId, 'Segundo');
@@ -162,16 +173,17 @@ workerTest(
     );
     assertEquals((await recordedFor(clientCode)).map((request) => request.path), [
       '/auth',
+      '/emkt/contact/search',
       '/emkt/contact/add',
       '/emkt/contact/update',
-    ], 'add, then update the same contact');
+    ], 'search, add, then update the same contact');
     assertEquals((await leadSync(db, lead.leadId)).status, 'synced', 'synced');
     assertEquals((await messageState(db, second)).where, 'archive', 'archived');
   },
 );
 
 workerTest(
-  'push: rate limit 240024 hides the message until retry-after, then it goes through',
+  'push: rate limit 240024 hides the message until retry-after, then it goes through (assumed code 240024)',
   async ({ db, companyId, clientCode }) => {
     const first = await insertLeadQuietly(db, companyId);
     const second = await insertLeadQuietly(db, companyId);
@@ -205,29 +217,29 @@ workerTest(
   },
 );
 
-workerTest('push: an expired token is renewed inside the run', async ({ db, companyId, clientCode }) => {
-  const leads = [
-    await insertLeadQuietly(db, companyId),
-    await insertLeadQuietly(db, companyId),
-    await insertLeadQuietly(db, companyId),
-  ];
-  await setTokenSettings({ tokenMaxUses: 1 });
-  assertEquals(await runWorker(), { processed: 3, succeeded: 3, failed: 0, retried: 0 }, 'all synced');
-  const recorded = await recordedFor(clientCode);
-  assertEquals(
-    recorded.filter((request) => request.path === '/auth').length,
-    3,
-    'one authentication per expired token',
-  );
-  assertEquals(
-    recorded.filter((request) => request.response.code === '401').length,
-    2,
-    'two refusals of an expired token',
-  );
-  for (const lead of leads) {
-    assertEquals((await leadSync(db, lead.leadId)).attempts, 1, 'a renewed token costs the lead no attempt');
-  }
-});
+workerTest(
+  'push: an expired token is renewed inside the run (assumed code 401)',
+  async ({ db, companyId, clientCode }) => {
+    const leads = [
+      await insertLeadQuietly(db, companyId),
+      await insertLeadQuietly(db, companyId),
+      await insertLeadQuietly(db, companyId),
+    ];
+    await setTokenSettings({ tokenMaxUses: 1 });
+    assertEquals(await runWorker(), { processed: 3, succeeded: 3, failed: 0, retried: 0 }, 'all synced');
+    const recorded = await recordedFor(clientCode);
+    const refusals = recorded.filter((request) => request.response.code === '401').length;
+    assert(refusals >= 2, `tokens expired during the run (${refusals} refusals)`);
+    assertEquals(
+      recorded.filter((request) => request.path === '/auth').length,
+      refusals + 1,
+      'one authentication per expired token',
+    );
+    for (const lead of leads) {
+      assertEquals((await leadSync(db, lead.leadId)).attempts, 1, 'a renewed token costs the lead no attempt');
+    }
+  },
+);
 
 workerTest(
   'push: 5xx backs off exponentially and the message is retried later',
@@ -419,3 +431,73 @@ workerTest('push: only the service role may run the worker', async () => {
   const bad = await handler(serviceRoleRequest({ mode: 'sideways' }));
   assertEquals(bad.status, 422, 'unknown mode');
 });
+
+for (const codes of codeModes) {
+  const modeTest = (name: string, fn: Parameters<typeof workerTest>[1]) =>
+    workerTest(`push (${codes} codes): ${name}`, async (context) => {
+      await setDinamizeMode({ codes, successDetail: 'Sucesso' });
+      await fn(context);
+    });
+
+  modeTest('an expired token is renewed once and the push succeeds', async ({ db, companyId, clientCode }) => {
+    const lead = await insertLeadQuietly(db, companyId);
+    await setTokenSettings({ tokenMaxUses: 1 });
+    assertEquals(await runWorker(), { processed: 1, succeeded: 1, failed: 0, retried: 0 }, 'synced');
+    const refusal = codes === 'assumed' ? '401' : '299901';
+    const recorded = await recordedFor(clientCode);
+    assertEquals(
+      recorded.map((request) => `${request.path}:${request.response.code}`),
+      [
+        '/auth:480001',
+        '/emkt/contact/search:480001',
+        `/emkt/contact/add:${refusal}`,
+        '/auth:480001',
+        '/emkt/contact/add:480001',
+      ],
+      'the refused add is repeated once with a new token',
+    );
+    const row = await leadSync(db, lead.leadId);
+    assertEquals([row.status, row.attempts, row.last_operation], ['synced', 1, 'add'], 'lead_sync');
+    assertEquals((await sandboxContacts(clientCode)).length, 1, 'one contact');
+    const { rows: logged } = await db.query(
+      `select operation, response->>'code' as code, response->>'outcome' as outcome from ops.integrations_log
+       where company_id = $1 and not success`,
+      [companyId],
+    );
+    assertEquals(
+      logged,
+      [{ operation: 'contact_add', code: refusal, outcome: codes === 'assumed' ? 'token_expired' : 'unrecognised' }],
+      'the refusal code is logged',
+    );
+  });
+
+  modeTest('a duplicate e-mail ends as one updated contact, not two', async ({ db, companyId, clientCode }) => {
+    const [code] = await seedContacts(clientCode, '1', [{ email: 'ana@exemplo.com.br', name: 'Ana (Dinamize)' }]);
+    const lead = await insertLeadQuietly(db, companyId, { email: 'ana@exemplo.com.br', name: 'Ana Rastro' });
+    assertEquals(await runWorker(), { processed: 1, succeeded: 1, failed: 0, retried: 0 }, 'synced');
+    const contacts = await sandboxContacts(clientCode);
+    assertEquals(
+      contacts.map((contact) => [contact.code, contact.email, contact.name, contact.external_code]),
+      [[code, 'ana@exemplo.com.br', 'Ana Rastro', lead.leadId]],
+      'one contact, updated with the lead',
+    );
+    const row = await leadSync(db, lead.leadId);
+    assertEquals([row.status, row.external_id, row.last_operation], ['synced', code, 'update'], 'lead_sync');
+  });
+
+  for (const retryAfter of ['string', 'number'] as const) {
+    modeTest(
+      `retry-after: ${retryAfter === 'string' ? '"17"' : '17'} delays the message by 17 s`,
+      async ({ db, companyId, clientCode }) => {
+        await setDinamizeMode({ codes, retryAfter });
+        const lead = await insertLeadQuietly(db, companyId);
+        await setDinamizeFaults({ rateLimit: { count: 1, retryAfterSeconds: 17 } });
+        assertEquals(await runWorker(), { processed: 1, succeeded: 0, failed: 0, retried: 1 }, 'waits');
+        const sent = (await recordedFor(clientCode)).find((request) => request.fault === 'rateLimit');
+        assertEquals(sent?.response.body['retry-after'], retryAfter === 'string' ? '17' : 17, 'what the sandbox sent');
+        assertBetween(secondsFromNow((await messageState(db, lead.msgId)).vt), 15, 17.5, 'invisible for 17 s');
+        assertBetween(secondsFromNow((await leadSync(db, lead.leadId)).next_attempt_at), 15, 17.5, 'next_attempt_at');
+      },
+    );
+  }
+}

@@ -54,6 +54,21 @@ export function setTokenSettings(
   return control('POST', '/platforms/dinamize/settings', settings);
 }
 
+/** How the sandbox answers what is not documented: the assumed codes, or unknown ones (see its header). */
+export type DinamizeMode = {
+  codes?: 'assumed' | 'unknown';
+  successDetail?: 'Success' | 'Sucesso';
+  retryAfter?: 'string' | 'number';
+};
+
+/** Replaces the sandbox's Dinamize mode as a whole (global, like the faults: reset it in a `finally`). */
+export function setDinamizeMode(mode: DinamizeMode): Promise<unknown> {
+  return control('POST', '/platforms/dinamize/mode', mode);
+}
+
+/** Both code modes, for tests that must hold whichever codes Dinamize really answers with. */
+export const codeModes = ['assumed', 'unknown'] as const;
+
 export async function expireAllTokens(): Promise<number> {
   return (await control('POST', '/platforms/dinamize/expire-tokens', {})).expired;
 }
