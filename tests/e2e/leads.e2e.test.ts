@@ -263,6 +263,10 @@ describe.skipIf(!CONSOLE_URL)('leads console', () => {
 			expect(await page.getByLabel('Password').inputValue()).toBe('');
 			await page.getByRole('button', { name: 'Test connection' }).click();
 			await page.getByRole('status').filter({ hasText: 'Connection works: Dinamize accepted the stored credentials' }).waitFor();
+			const check = page.getByRole('region', { name: 'What Dinamize answered' });
+			await check.getByText('Sign-in answered 480001 (success) as expected.').waitFor();
+			await check.getByText('The search of one contact in list 12 answered 480001 (success) as expected; the list is empty.').waitFor();
+			await check.getByText(/^Not observed, so still assumed: the rate-limit \(240024\), token-expiry \(401\)/).waitFor();
 
 			await open(page, '/integrations');
 			await page.getByText('Credentials set').waitFor();

@@ -70,11 +70,22 @@ export type IntegrationView = z.infer<typeof IntegrationViewSchema>;
 export const IntegrationAnswerSchema = z.object({ integration: IntegrationViewSchema.nullable() });
 export type IntegrationAnswer = z.infer<typeof IntegrationAnswerSchema>;
 
+/** What the integration check met: every call's code and outcome, and a report in words. */
+export const IntegrationCheckSchema = z.object({
+  steps: z.array(z.object({ operation: z.string(), code: z.string().nullable(), outcome: z.string() })),
+  /** Names of the assumed Dinamize codes some answer carried (see decision 0002). */
+  assumedMet: z.array(z.string()),
+  report: z.array(z.string()),
+});
+export type IntegrationCheck = z.infer<typeof IntegrationCheckSchema>;
+
 export const IntegrationTestAnswerSchema = z.object({
   ok: z.boolean(),
   /** Which credentials were tried. */
   tested: z.enum(['given', 'stored']),
   error: z.object({ kind: z.string(), code: z.string().nullable(), message: z.string() }).optional(),
+  /** Sign-in, then a read-only search of one contact of the saved list. */
+  check: IntegrationCheckSchema,
 });
 export type IntegrationTestAnswer = z.infer<typeof IntegrationTestAnswerSchema>;
 

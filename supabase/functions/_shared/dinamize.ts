@@ -146,9 +146,10 @@ export type DinamizeClient = {
     pageSize: number,
   ): Promise<DinamizeResult<{ contacts: DinamizeContact[]; hasMore: boolean }>>;
   /**
-   * Makes Dinamize hold this contact, idempotently: updates `knownCode` when given (adding when
-   * Dinamize no longer has it), otherwise adds, and when the e-mail is already in the list updates
-   * that contact instead. A message delivered twice therefore never creates two contacts.
+   * Makes Dinamize hold this contact, idempotently: updates `knownCode` when given; otherwise (or
+   * when that update is refused as an unknown contact or with an unrecognised code) searches the
+   * e-mail and updates the contact found, adding only when none has it. A message delivered twice
+   * therefore never creates two contacts, whatever code Dinamize gives a duplicate.
    */
   pushContact(
     listCode: string,

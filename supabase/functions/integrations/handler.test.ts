@@ -15,7 +15,16 @@ import {
   signIn,
   type TestUser,
 } from '../_shared/testing/crm-fixtures.ts';
-import { recordedFor, registerAccount, uniqueClientCode } from '../_shared/testing/dinamize-sandbox.ts';
+import {
+  clearDinamizeFaults,
+  codeModes,
+  recordedFor,
+  registerAccount,
+  seedContacts,
+  setDinamizeFaults,
+  setDinamizeMode,
+  uniqueClientCode,
+} from '../_shared/testing/dinamize-sandbox.ts';
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
 
@@ -199,14 +208,19 @@ integrationsTest(
 );
 
 integrationsTest(
-  'integrations: /test authenticates with given or stored credentials and reports the code',
+  'integrations: /test authenticates with given or stored credentials and reports the code (and searches the saved list)',
   async ({ db, companyId, admin, clientCode }) => {
     await registerAccount(clientCode, 'ops@empresa.com.br', 'certa');
     const good = await call(admin, 'POST', '/integrations/test', {
       provider: 'dinamize',
       credentials: { user: 'ops@empresa.com.br', password: 'certa', client_code: clientCode },
     });
-    assertEquals(good.body, { ok: true, tested: 'given' }, 'given, good');
+    assertEquals([good.body.ok, good.body.tested, good.body.error], [true, 'given', undefined], 'given, good');
+    assertEquals(
+      good.body.check.report[1],
+      'No contact list is saved yet, so no search was tried.',
+      'nothing to search without saved settings',
+    );
     const bad = await call(admin, 'POST', '/integrations/test', {
       provider: 'dinamize',
       credentials: { user: 'ops@empresa.com.br', password: 'errada', client_code: clientCode },
@@ -242,10 +256,8 @@ integrationsTest(
       settings,
       credentials: { user: 'ops@empresa.com.br', password: 'certa', client_code: clientCode },
     });
-    assertEquals((await call(admin, 'POST', '/integrations/test', { provider: 'dinamize' })).body, {
-      ok: true,
-      tested: 'stored',
-    }, 'stored, good');
+    const storedGood = (await call(admin, 'POST', '/integrations/test', { provider: 'dinamize' })).body;
+    assertEquals([storedGood.ok, storedGood.tested, storedGood.error], [true, 'stored', undefined], 'stored, good');
     const { rows: [working] } = await db.query('select status from ops.integrations where company_id = $1', [
       companyId,
     ]);
@@ -260,12 +272,17 @@ integrationsTest(
       'auth:false',
       'auth:false',
       'auth:true',
+      'contact_search:true',
     ], 'every test call logged');
     assert(
       !calls.some((row) => row.request.includes('certa') || row.request.includes('errada')),
       'no password in the log',
     );
-    assertEquals((await recordedFor(clientCode)).length, 4, 'four authentications reached Dinamize');
+    assertEquals(
+      (await recordedFor(clientCode)).map((request) => request.path),
+      ['/auth', '/auth', '/auth', '/auth', '/emkt/contact/search'],
+      'four authentications and one search reached Dinamize',
+    );
   },
 );
 
@@ -277,3 +294,83 @@ integrationsTest('integrations: through the gateway, verify_jwt refuses a missin
   const signedIn = await fetch(url, { headers: { apikey: env('ANON_KEY'), authorization: `Bearer ${admin}` } });
   assertEquals([signedIn.status, await signedIn.json()], [200, { integration: null }], 'admin');
 });
+
+for (const codes of codeModes) {
+  integrationsTest(
+    `integrations (${codes} codes): /test signs in, searches one contact read-only and reports the assumed answers it met`,
+    async ({ db, companyId, admin, clientCode }) => {
+      await setDinamizeMode({ codes, successDetail: 'Sucesso' });
+      try {
+        await createDinamizeIntegration(db, companyId, { clientCode });
+        await seedContacts(clientCode, '1', [{ email: 'um@exemplo.com.br' }, { email: 'dois@exemplo.com.br' }]);
+        const test = () => call(admin, 'POST', '/integrations/test', { provider: 'dinamize' });
+
+        const plain = await test();
+        assertEquals(
+          [plain.status, plain.body.ok, plain.body.tested],
+          [200, true, 'stored'],
+          JSON.stringify(plain.body),
+        );
+        assertEquals(plain.body.check.steps, [
+          { operation: 'auth', code: '480001', outcome: 'ok' },
+          { operation: 'contact_search', code: '480001', outcome: 'ok' },
+        ]);
+        assertEquals(plain.body.check.assumedMet, []);
+        assertEquals(plain.body.check.report, [
+          'Sign-in answered 480001 (success) as expected.',
+          'The search of one contact in list 1 answered 480001 (success) as expected; it returned a contact.',
+          'Not observed, so still assumed: the rate-limit (240024), token-expiry (401), unknown-contact (404), duplicate-e-mail (409) and malformed-request (400) codes.',
+        ]);
+        const [search] = (await recordedFor(clientCode)).filter((request) => request.path === '/emkt/contact/search');
+        assertEquals([search.body?.page_size, search.body?.page_number], ['1', '1'], 'one contact, first page');
+        assertEquals(
+          (await db.query(`select count(*)::int as n from ops.integrations_log where company_id = $1`, [companyId]))
+            .rows[0].n,
+          2,
+          'both calls logged',
+        );
+
+        // A rate limit met by the search is named in the report; the credentials stay "connected".
+        await setDinamizeFaults({ rateLimit: { count: 1, retryAfterSeconds: 17 } });
+        const limited = await test();
+        await clearDinamizeFaults();
+        assertEquals([limited.body.ok, limited.body.error.kind, limited.body.check.assumedMet], [
+          false,
+          'rate_limited',
+          ['rateLimited'],
+        ]);
+        assert(
+          limited.body.check.report[0].startsWith('Sign-in answered code 240024'),
+          `the rate limit is reported: ${limited.body.check.report}`,
+        );
+        const { rows: [integration] } = await db.query('select status from ops.integrations where company_id = $1', [
+          companyId,
+        ]);
+        assertEquals(integration.status, 'connected', 'from the first, good test');
+
+        // The token refused between sign-in and search: assumed 401 or an unknown code, both reported.
+        await setDinamizeFaults({ invalidToken: true });
+        const refused = await test();
+        await clearDinamizeFaults();
+        assertEquals(refused.body.ok, false);
+        const refusal = codes === 'assumed' ? '401' : '299901';
+        assertEquals(refused.body.check.steps[0], {
+          operation: 'auth',
+          code: refusal,
+          outcome: codes === 'assumed' ? 'auth_failed' : 'unrecognised',
+        });
+        assertEquals(refused.body.check.assumedMet, codes === 'assumed' ? ['invalidToken'] : []);
+        assert(
+          refused.body.check.report[0].includes(
+            codes === 'assumed' ? 'which we assumed means token-expiry' : 'a code we do not know',
+          ),
+          `the refusal is described: ${refused.body.check.report[0]}`,
+        );
+        assert(!JSON.stringify(refused.body).includes('sandbox-password'), 'no secret in the answer');
+      } finally {
+        await setDinamizeMode({});
+        await clearDinamizeFaults();
+      }
+    },
+  );
+}

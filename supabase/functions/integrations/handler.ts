@@ -4,7 +4,9 @@
 //   PUT  /integrations                    → create or replace settings; credentials are encrypted and
 //                                           stored write-only (omit them to keep the stored ones)
 //   POST /integrations/test               → authenticates against Dinamize with the given or the stored
-//                                           credentials and reports ok / the error code
+//                                           credentials, searches one contact of the saved list (read
+//                                           only) and reports ok / the error code, and in words which of
+//                                           the assumed answers it met (_shared/dinamize-check.ts)
 // The company is the caller's current company (JWT claim re-checked in the database), never a payload field.
 import {
   type IntegrationAnswer,
@@ -20,6 +22,7 @@ import type pg from 'pg';
 import { DecryptionError } from '../_shared/crypto.ts';
 import { asUser } from '../_shared/db.ts';
 import { createDinamizeClient, type DinamizeCall, type DinamizeCredentials } from '../_shared/dinamize.ts';
+import { runDinamizeCheck } from '../_shared/dinamize-check.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 import {
   invalidCredentialsMessage,
@@ -147,12 +150,12 @@ async function testIntegration(caller: Caller, input: IntegrationTestRequest): P
     ? { user: input.credentials.user, password: input.credentials.password, clientCode: input.credentials.client_code }
     : stored!.credentials;
   const calls: DinamizeCall[] = [];
-  const result = await createDinamizeClient(credentials, { onCall: (call) => calls.push(call) }).authenticate();
-  const answer: IntegrationTestAnswer = result.ok ? { ok: true, tested: input.credentials ? 'given' : 'stored' } : {
-    ok: false,
-    tested: input.credentials ? 'given' : 'stored',
-    error: { kind: result.kind, code: result.code, message: result.detail },
-  };
+  const listCode = await savedListCode(caller);
+  const client = createDinamizeClient(credentials, { onCall: (call) => calls.push(call) });
+  const { ok, failure, check } = await runDinamizeCheck(client, calls, listCode);
+  const tested = input.credentials ? 'given' : 'stored';
+  const answer: IntegrationTestAnswer = failure ? { ok, tested, error: failure, check } : { ok, tested, check };
+  const authFailure = calls.find((call) => call.operation === 'auth' && call.outcome !== 'ok');
 
   await asAdmin(caller, async (client) => {
     await client.query('reset role');
@@ -166,17 +169,29 @@ async function testIntegration(caller: Caller, input: IntegrationTestRequest): P
       client,
       calls.map((call) => ({ ...call, companyId: caller.companyId, integrationId, leadId: null })),
     );
-    // Only a test of the stored credentials says something about the integration's state.
-    const status = !stored ? null : result.ok ? 'connected' : result.kind === 'auth_failed' ? 'error' : null;
+    // Only a test of the stored credentials says something about the integration's state, and only
+    // the sign-in decides it (a failed search is reported, not held against the credentials).
+    const status = !stored ? null : !authFailure ? 'connected' : authFailure.outcome === 'auth_failed' ? 'error' : null;
     if (stored && status) {
       await client.query(`update ops.integrations set status = $2, status_message = $3 where id = $1`, [
         stored.integrationId,
         status,
-        result.ok ? null : invalidCredentialsMessage(result.code, result.detail),
+        authFailure ? invalidCredentialsMessage(authFailure.code, authFailure.detail ?? '') : null,
       ]);
     }
   });
   return answer;
+}
+
+/** The saved integration's contact list, when its settings name one. */
+async function savedListCode(caller: Caller): Promise<string | null> {
+  return await asAdmin(caller, async (client) => {
+    const { rows } = await client.query<{ list_code: string | null }>(
+      `select settings->>'contact_list_code' as list_code from ops.integrations where company_id = $1 and provider = 'dinamize'`,
+      [caller.companyId],
+    );
+    return rows[0]?.list_code || null;
+  });
 }
 
 async function storedCredentials(caller: Caller): Promise<{ integrationId: string; credentials: DinamizeCredentials }> {

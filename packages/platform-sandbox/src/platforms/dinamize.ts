@@ -120,17 +120,8 @@ function answer(code: string, detail: string, body: unknown = {}, status = 200):
   return json(status, { code, code_detail: detail, body, request_unique: String(randomInt(100_000, 1_000_000)), warning: [] });
 }
 
-let currentMode: () => DinamizeMode = () => defaultMode;
-
-type AssumedSituation = keyof typeof unknownCodes;
-
-/** An answer for a situation whose code is only assumed: the assumed code, or an unknown one by mode. */
-function assumedAnswer(situation: AssumedSituation, detail: string): PlatformResponse {
-  return answer(currentMode().codes === 'unknown' ? unknownCodes[situation] : dinamizeCodes[situation], detail);
-}
-
-const invalid = (detail: string) => assumedAnswer('invalidRequest', detail);
-const ok = (body: unknown) => answer(dinamizeCodes.success, currentMode().successDetail, body);
+const invalid = (detail: string) => answer(dinamizeCodes.invalidRequest, detail);
+const ok = (body: unknown) => answer(dinamizeCodes.success, 'Success', body);
 
 const digits = /^\d+$/;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -307,21 +298,31 @@ function newToken(): string {
 
 export function createDinamize(): Platform {
   let state = freshState();
-  currentMode = () => state.mode;
+
+  /** Applies the mode to an answer: unknown codes instead of the assumed ones, the success detail text. */
+  function inMode(response: PlatformResponse): PlatformResponse {
+    const body = response.body;
+    if (!isPlainObject(body) || typeof body.code !== 'string') return response;
+    const { codes, successDetail } = state.mode;
+    if (body.code === dinamizeCodes.success) return { ...response, body: { ...body, code_detail: successDetail } };
+    const situation = (Object.keys(unknownCodes) as (keyof typeof unknownCodes)[]).find((name) => dinamizeCodes[name] === body.code);
+    if (codes === 'unknown' && situation && response.status === 200) return { ...response, body: { ...body, code: unknownCodes[situation] } };
+    return response;
+  }
 
   /** The account a request's auth-token belongs to, or the refusal to send. */
   function authorise(request: PlatformRequest): string | PlatformResponse {
     const header = request.headers['auth-token'];
     const value = Array.isArray(header) ? header[0] : header;
     const token = value ? state.tokens.get(value) : undefined;
-    if (!token || token.expired) return assumedAnswer('invalidToken', 'Invalid or expired auth-token.');
+    if (!token || token.expired) return answer(dinamizeCodes.invalidToken, 'Invalid or expired auth-token.');
     const now = Date.now();
     const { tokenIdleSeconds, tokenMaxAgeSeconds, tokenMaxUses } = state.settings;
     const dead = now - token.lastUsedAt > tokenIdleSeconds * 1000 || now - token.issuedAt > tokenMaxAgeSeconds * 1000 ||
       (tokenMaxUses !== null && token.uses >= tokenMaxUses);
     if (dead) {
       token.expired = true;
-      return assumedAnswer('invalidToken', 'Invalid or expired auth-token.');
+      return answer(dinamizeCodes.invalidToken, 'Invalid or expired auth-token.');
     }
     token.lastUsedAt = now;
     token.uses += 1;
@@ -369,7 +370,7 @@ export function createDinamize(): Platform {
     if (!validEmail(body.email)) return invalid('email is required and must be an e-mail address.');
     const problem = contactFieldsProblem(body);
     if (problem) return problem;
-    if (emailTaken(clientCode, listCode, body.email)) return assumedAnswer('duplicateEmail', 'The e-mail already exists in this list.');
+    if (emailTaken(clientCode, listCode, body.email)) return answer(dinamizeCodes.duplicateEmail, 'The e-mail already exists in this list.');
     const contact = insertContact({
       clientCode,
       listCode,
@@ -395,9 +396,9 @@ export function createDinamize(): Platform {
     const problem = contactFieldsProblem(body);
     if (problem) return problem;
     const contact = listContacts(clientCode, listCode).find((candidate) => candidate.code === body.contact_code);
-    if (!contact) return assumedAnswer('contactNotFound', 'Contact not found in this list.');
+    if (!contact) return answer(dinamizeCodes.contactNotFound, 'Contact not found in this list.');
     if (typeof body.email === 'string' && emailTaken(clientCode, listCode, body.email, contact.code)) {
-      return assumedAnswer('duplicateEmail', 'The e-mail already exists in this list.');
+      return answer(dinamizeCodes.duplicateEmail, 'The e-mail already exists in this list.');
     }
     if (typeof body.email === 'string') contact.email = body.email;
     if (typeof body.name === 'string') contact.name = body.name;
@@ -438,12 +439,12 @@ export function createDinamize(): Platform {
     return ok({ next: start + pageSize < matching.length, items: matching.slice(start, start + pageSize).map(contactItem) });
   }
 
-  const routes: Route[] = [
+  const routes: Route[] = ([
     { method: 'POST', path: '/auth', handler: auth },
     { method: 'POST', path: '/emkt/contact/add', handler: add },
     { method: 'POST', path: '/emkt/contact/update', handler: update },
     { method: 'POST', path: '/emkt/contact/search', handler: search },
-  ];
+  ] as const).map((route) => ({ ...route, handler: (request: PlatformRequest) => inMode(route.handler(request)) }));
 
   return {
     name: 'dinamize',
@@ -451,7 +452,7 @@ export function createDinamize(): Platform {
     routes,
     errors: {
       notFound: (request) => answer('404', `The sandbox serves no Dinamize route for ${request.method} ${request.path}.`, {}, 404),
-      invalidToken: () => assumedAnswer('invalidToken', 'Invalid or expired auth-token.'),
+      invalidToken: () => inMode(answer(dinamizeCodes.invalidToken, 'Invalid or expired auth-token.')),
       rateLimited: (_request, retryAfterSeconds) =>
         answer(dinamizeCodes.rateLimited, 'Requests limit exceeded', {
           'retry-after': state.mode.retryAfter === 'number' ? retryAfterSeconds : String(retryAfterSeconds),
