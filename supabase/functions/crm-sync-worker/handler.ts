@@ -27,7 +27,8 @@ export const handler = workerEndpoint(async (req) => {
         await chainNext(pullWorkerName, {
           functionName: 'crm-sync-worker',
           payload: { mode: 'pull', maxRuntimeMs: request.maxRuntimeMs },
-          maxOthers: 0,
+          // Kicked only while no other pull run is unfinished: pull runs never overlap by design.
+          maxOthers: 1,
         }, state);
       }
     })).counts;

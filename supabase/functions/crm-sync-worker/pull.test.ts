@@ -24,6 +24,7 @@ import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
 import { pullContacts, pullSyncType, pullWorkerName } from './pull.ts';
 import { recordRun } from '../_shared/worker.ts';
+import { eventually } from '../_shared/testing/stack.ts';
 
 const listCode = '5';
 const ago = (seconds: number) => formatDinamizeDate(new Date(Date.now() - seconds * 1000));
@@ -395,5 +396,26 @@ pullTest(
     const state = await passState(db, integrationId);
     assertEquals(Number(state.pass_pulled), contacts, 'no page counted twice');
     await assertEachContactOnce(db, companyId, contacts);
+  },
+);
+
+pullTest(
+  'pull: a run stopped by its budget mid-pass kicks the next, and the chain finishes the pass by itself',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    const contacts = 3_000;
+    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(86_400), perSecond: 4 });
+    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [integrationId]);
+    await noPullRunning(db);
+    // The smallest budget: every run reads its one page, stops and kicks the next (pg_net → functions host).
+    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs: 100 }));
+    assertEquals(response.status, 200, 'the first run');
+    await response.body?.cancel();
+    const state = await eventually('the chained runs to finish the pass', async () => {
+      const current = await passState(db, integrationId);
+      return current.pass_started_at === null && current.pass_finished_at !== null ? current : undefined;
+    }, 300_000);
+    assertEquals([Number(state.pass_pulled), state.last_error], [contacts, null], 'every contact once');
+    await assertEachContactOnce(db, companyId, contacts);
+    await noPullRunning(db);
   },
 );
