@@ -89,7 +89,7 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
 }
 
 async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   if (!summary) {
     if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };

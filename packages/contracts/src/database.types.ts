@@ -378,6 +378,9 @@ isOneToOne: false
 "apply_crm_pull":
 { Args: { "contacts": Json,"integration_id": string }; Returns: Json
                            },
+"apply_crm_pull_page":
+{ Args: { "contacts": Json,"fetched_after_contact_code": number,"fetched_after_inserted_at": string,"integration_id": string,"next_contact_code": number,"next_inserted_at": string,"reached_end": boolean,"sync_type": string }; Returns: Json
+                           },
 "apply_import_chunk":
 { Args: { "chunk_no": number,"errors"?: Json,"import_id": string,"rows": Json }; Returns: Json
                            },
@@ -638,14 +641,14 @@ isOneToOne: false
                   ]
                 },"sync_state": {
                   Row: {
-                    "company_id": string,"created_at": string,"id": string,"integration_id": string,"last_attempt_at": string | null,"last_error": string | null,"last_successful_sync": string | null,"sync_type": string,"updated_at": string
+                    "company_id": string,"created_at": string,"cursor_contact_code": number | null,"cursor_inserted_at": string | null,"id": string,"integration_id": string,"last_attempt_at": string | null,"last_error": string | null,"last_page_at": string | null,"last_successful_sync": string | null,"pass_finished_at": string | null,"pass_pages": number,"pass_pulled": number,"pass_started_at": string | null,"sync_type": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "company_id": string,"created_at"?: string,"id"?: string,"integration_id": string,"last_attempt_at"?: string | null,"last_error"?: string | null,"last_successful_sync"?: string | null,"sync_type": string,"updated_at"?: string
+                    "company_id": string,"created_at"?: string,"cursor_contact_code"?: number | null,"cursor_inserted_at"?: string | null,"id"?: string,"integration_id": string,"last_attempt_at"?: string | null,"last_error"?: string | null,"last_page_at"?: string | null,"last_successful_sync"?: string | null,"pass_finished_at"?: string | null,"pass_pages"?: number,"pass_pulled"?: number,"pass_started_at"?: string | null,"sync_type": string,"updated_at"?: string
                   }
                   Update: {
-                    "company_id"?: string,"created_at"?: string,"id"?: string,"integration_id"?: string,"last_attempt_at"?: string | null,"last_error"?: string | null,"last_successful_sync"?: string | null,"sync_type"?: string,"updated_at"?: string
+                    "company_id"?: string,"created_at"?: string,"cursor_contact_code"?: number | null,"cursor_inserted_at"?: string | null,"id"?: string,"integration_id"?: string,"last_attempt_at"?: string | null,"last_error"?: string | null,"last_page_at"?: string | null,"last_successful_sync"?: string | null,"pass_finished_at"?: string | null,"pass_pages"?: number,"pass_pulled"?: number,"pass_started_at"?: string | null,"sync_type"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {

@@ -314,3 +314,48 @@ describe('faults and recording', () => {
     expect(reset.body).toMatchObject({ contacts: [], liveTokens: 0, settings: { tokenIdleSeconds: 3600, tokenMaxAgeSeconds: 86400, tokenMaxUses: null } });
   });
 });
+
+describe('bulk seed and paging by insert date', () => {
+  it('generates contacts in memory, ties on the date, and pages them by (insert date, code) with filters applied', async () => {
+    const seeded = await postJson(`${control()}/contacts/bulk`, {
+      client_code: '300001',
+      contact_list_code: '1',
+      count: 25,
+      first_insert_date: '2026-01-10 08:00:00',
+      per_second: 4,
+    }, jsonHeaders);
+    expect(seeded.status).toBe(200);
+    expect(seeded.body).toMatchObject({ count: 25 });
+    const token = await authenticate();
+    const page = async (pageNumber: number, search: unknown[]) =>
+      (await withToken('/emkt/contact/search', token, {
+        'contact-list_code': '1',
+        page_number: String(pageNumber),
+        page_size: '10',
+        search,
+        order: [{ field: 'insert_date', type: 'ASC' }, { field: 'code', type: 'ASC' }],
+      })).body.body as { next: boolean; items: { code: string; email: string; insert_date: string }[] };
+    const since = [{ field: 'insert_date', operator: '>=', value: '2026-01-10 08:00:02' }];
+    const pages = [await page(1, since), await page(2, since)];
+    expect(pages.map((p) => p.next)).toEqual([true, false]);
+    const emails = pages.flatMap((p) => p.items.map((item) => item.email));
+    // Seconds 0 and 1 hold contacts 1–8; from second 2 on: 9–25, in code order.
+    expect(emails).toEqual(Array.from({ length: 17 }, (_, i) => `contato${i + 9}@exemplo.com.br`));
+    expect(pages[0]!.items[0]!.insert_date).toBe('2026-01-10 08:00:02');
+    const filtered = await page(1, [...since, { field: 'email', operator: 'v*', value: 'contato1' }]);
+    expect(filtered.items.map((item) => item.email)).toEqual(
+      ['contato10', 'contato11', 'contato12', 'contato13', 'contato14', 'contato15', 'contato16', 'contato17', 'contato18', 'contato19'].map((e) => `${e}@exemplo.com.br`),
+    );
+    expect(filtered.next).toBe(false);
+  });
+
+  it('refuses a bad bulk request and e-mails already in the list', async () => {
+    const bad = await postJson(`${control()}/contacts/bulk`, { client_code: '300001', contact_list_code: '1', count: 0, first_insert_date: '2026-01-10 08:00:00' }, jsonHeaders);
+    expect(bad.status).toBe(422);
+    const body = { client_code: '300001', contact_list_code: '1', count: 3, first_insert_date: '2026-01-10 08:00:00' };
+    expect((await postJson(`${control()}/contacts/bulk`, body, jsonHeaders)).status).toBe(200);
+    const again = await postJson(`${control()}/contacts/bulk`, body, jsonHeaders);
+    expect(again.status).toBe(422);
+    expect(again.body.error.code).toBe('invalid_contacts');
+  });
+});

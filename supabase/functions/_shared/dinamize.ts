@@ -303,7 +303,8 @@ export function createDinamizeClient(
       page_number: String(page),
       page_size: String(pageSize),
       search: criteria,
-      order: [{ field: 'insert_date', type: 'ASC' }],
+      // Code breaks ties on the date, so a pull's (insert date, code) keyset pages deterministically.
+      order: [{ field: 'insert_date', type: 'ASC' }, { field: 'code', type: 'ASC' }],
     });
     if (!answer.ok) return answer;
     const body = isRecord(answer.body) ? answer.body : {};

@@ -339,7 +339,11 @@ const runningWindow = '10 minutes';
  * Kicks the next invocation unless enough other runs of the worker are still draining (they chain
  * themselves). A kick that cannot be sent is a problem of this run, not a failure.
  */
-async function chainNext(worker: string, chain: NonNullable<QueueWorker['chain']>, state: RunState): Promise<void> {
+export async function chainNext(
+  worker: string,
+  chain: NonNullable<QueueWorker['chain']>,
+  state: RunState,
+): Promise<void> {
   try {
     await dbPool().query(
       `select ops.invoke_edge_function($1, $2::jsonb)

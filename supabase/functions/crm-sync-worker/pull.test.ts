@@ -15,13 +15,16 @@ import {
 import {
   clearDinamizeFaults,
   sandboxContacts,
+  seedBulkContacts,
   seedContacts,
   setDinamizeFaults,
   uniqueClientCode,
 } from '../_shared/testing/dinamize-sandbox.ts';
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
-import { pullSyncType } from './pull.ts';
+import { pullContacts, pullSyncType, pullWorkerName } from './pull.ts';
+import { recordRun } from '../_shared/worker.ts';
+import { eventually } from '../_shared/testing/stack.ts';
 
 const listCode = '5';
 const ago = (seconds: number) => formatDinamizeDate(new Date(Date.now() - seconds * 1000));
@@ -178,7 +181,7 @@ pullTest(
 );
 
 pullTest(
-  'pull: a failure mid-pull leaves the mark unchanged; the next pull completes and advances it',
+  'pull: a failure mid-pull leaves the mark unchanged; the next pull resumes after the last page written and advances it',
   async ({ db, companyId, integrationId, clientCode, mark }) => {
     const contacts = Array.from(
       { length: 501 },
@@ -223,5 +226,196 @@ pullTest(
       integration.status_message.startsWith('invalid_credentials'),
       `status_message: ${integration.status_message}`,
     );
+  },
+);
+
+/** The pull's progress as the console reads it. */
+async function passState(db: pg.Pool, integrationId: string) {
+  const { rows: [state] } = await db.query<
+    {
+      pass_started_at: Date | null;
+      pass_pulled: string;
+      pass_pages: number;
+      pass_finished_at: Date | null;
+      last_error: string | null;
+    }
+  >(
+    `select pass_started_at, pass_pulled, pass_pages, pass_finished_at, last_error
+     from ops.sync_state where integration_id = $1 and sync_type = $2`,
+    [integrationId, pullSyncType],
+  );
+  return state;
+}
+
+/** Pull runs (through the handler, each its own recorded run) until the pass has reached the end. */
+async function pullUntilFinished(db: pg.Pool, integrationId: string, maxRuntimeMs: number): Promise<number> {
+  const finished = (state: { pass_started_at: Date | null; pass_finished_at: Date | null }) =>
+    state.pass_started_at === null && state.pass_finished_at !== null;
+  for (let runs = 0; runs <= 5000; runs++) {
+    if (finished(await passState(db, integrationId))) return runs;
+    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs }));
+    const counts = await response.json();
+    assertEquals(response.status, 200, `pull answer ${JSON.stringify(counts)}`);
+    assertEquals(counts.failed, 0, `run ${runs + 1} failed: ${JSON.stringify(await passState(db, integrationId))}`);
+  }
+  throw new Error('the pass did not finish in 5000 runs');
+}
+
+/** One recorded pull run in this process, which never chains the next. */
+async function unchainedPull(wallMs: number, pageSize: number): Promise<void> {
+  await recordRun(pullWorkerName, async (state) => {
+    state.stoppedBy = await pullContacts({ wallMs, cpuMs: 10_000, maxMessages: 1000 }, state, { pageSize });
+  });
+}
+
+/** Waits until no pull run is unfinished (chained runs of earlier tests end by themselves). */
+async function noPullRunning(db: pg.Pool): Promise<void> {
+  const running = async () =>
+    (await db.query(
+      `select count(*)::int as n from ops.worker_runs where worker = $1 and finished_at is null and started_at > now() - interval '10 minutes'`,
+      [pullWorkerName],
+    )).rows[0].n;
+  while (await running() > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** Every lead of the company is a Dinamize contact, once, linked once. */
+async function assertEachContactOnce(db: pg.Pool, companyId: string, contacts: number): Promise<void> {
+  const { rows: [counts] } = await db.query(
+    `select count(*)::int as leads, count(*) filter (where l.origin = 'dinamize')::int as from_dinamize,
+            count(distinct lower(l.email))::int as emails, count(distinct s.external_id)::int as codes,
+            count(s.id)::int as linked
+     from lead.leads l left join lead.lead_sync s on s.lead_id = l.id where l.company_id = $1`,
+    [companyId],
+  );
+  assertEquals(counts, {
+    leads: contacts,
+    from_dinamize: contacts,
+    emails: contacts,
+    codes: contacts,
+    linked: contacts,
+  }, 'each contact exactly once');
+}
+
+pullTest(
+  'pull: a first pull of 300,000 contacts completes across several runs, each contact once',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    const contacts = 300_000;
+    // Seven contacts share each second, so pages end in the middle of a second (ties on the date).
+    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(3 * 86_400), perSecond: 7 });
+    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [integrationId]);
+    const runs = await pullUntilFinished(db, integrationId, 2_000);
+    assert(runs >= 2, `the pass spanned several runs (${runs})`);
+    const state = await passState(db, integrationId);
+    assertEquals([Number(state.pass_pulled), state.last_error], [contacts, null], 'progress counts every contact once');
+    await assertEachContactOnce(db, companyId, contacts);
+    const { rows: [{ n }] } = await db.query(
+      `select count(*)::int as n from ops.worker_runs where worker = $1 and stopped_by in ('wall', 'cpu')
+       and started_at > now() - interval '1 day'`,
+      [pullWorkerName],
+    );
+    assert(n >= 1, 'runs stopped by their budget mid-pass');
+  },
+);
+
+pullTest(
+  'pull: a worker SIGKILLed mid-page loses and duplicates nothing; the next run redoes that page',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    const contacts = 20_000;
+    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(86_400), perSecond: 3 });
+    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [integrationId]);
+    // A few pages in first (runs that do not chain), so the worker is killed in the middle of a pass;
+    // then no other pull run (another test's chained one) may be about when the child starts.
+    while ((await passState(db, integrationId)).pass_pages < 3) await unchainedPull(300, 500);
+    await noPullRunning(db);
+    const before = await passState(db, integrationId);
+    // Hold lead_sync so the child's next page stops inside its transaction: fetched, cursor row
+    // locked, not committed — then kill the child there.
+    const locker = await db.connect();
+    let child: Deno.ChildProcess | null = null;
+    try {
+      await locker.query('begin');
+      await locker.query('lock table lead.lead_sync in share row exclusive mode');
+      child = new Deno.Command(Deno.execPath(), {
+        args: [
+          'run',
+          '--config',
+          new URL('../../../deno.json', import.meta.url).pathname,
+          '-A',
+          new URL('../_shared/testing/crm-pull-child.ts', import.meta.url).pathname,
+          '500',
+        ],
+        stdout: 'null',
+        stderr: 'null',
+      }).spawn();
+      const blocked = async () =>
+        (await db.query(
+          `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and query like '%apply_crm_pull_page%' and pid <> pg_backend_pid()`,
+        )).rows[0].n;
+      while (await blocked() === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      child.kill('SIGKILL');
+      const status = await child.status;
+      assertEquals(status.signal, 'SIGKILL', 'the worker was killed');
+      child = null;
+    } finally {
+      if (child) {
+        child.kill('SIGKILL');
+        await child.status;
+      }
+      await locker.query('rollback');
+      locker.release();
+    }
+    // The killed worker's backend finishes its statement, finds the client gone and rolls back.
+    while (
+      (await db.query(
+        `select count(*)::int as n from pg_stat_activity where query like '%apply_crm_pull_page%' and state <> 'idle' and pid <> pg_backend_pid()`,
+      ))
+        .rows[0].n > 0
+    ) await new Promise((resolve) => setTimeout(resolve, 50));
+    const killed = await passState(db, integrationId);
+    assertEquals(killed.pass_pages, before.pass_pages, 'the killed page was not applied');
+    await db.query(
+      `update ops.worker_runs set finished_at = now(), error = 'killed by the test' where worker = $1 and finished_at is null`,
+      [pullWorkerName],
+    );
+    await pullUntilFinished(db, integrationId, 20_000);
+    const state = await passState(db, integrationId);
+    assertEquals(Number(state.pass_pulled), contacts, 'progress counts every contact once');
+    await assertEachContactOnce(db, companyId, contacts);
+  },
+);
+
+pullTest(
+  'pull: two runs at once on one company never both apply a page',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    const contacts = 10_000;
+    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(86_400), perSecond: 5 });
+    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [integrationId]);
+    await Promise.all([unchainedPull(600_000, 200), unchainedPull(600_000, 200)]);
+    await pullUntilFinished(db, integrationId, 20_000);
+    const state = await passState(db, integrationId);
+    assertEquals(Number(state.pass_pulled), contacts, 'no page counted twice');
+    await assertEachContactOnce(db, companyId, contacts);
+  },
+);
+
+pullTest(
+  'pull: a run stopped by its budget mid-pass kicks the next, and the chain finishes the pass by itself',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    const contacts = 3_000;
+    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(86_400), perSecond: 4 });
+    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [integrationId]);
+    await noPullRunning(db);
+    // The smallest budget: every run reads its one page, stops and kicks the next (pg_net → functions host).
+    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs: 100 }));
+    assertEquals(response.status, 200, 'the first run');
+    await response.body?.cancel();
+    const state = await eventually('the chained runs to finish the pass', async () => {
+      const current = await passState(db, integrationId);
+      return current.pass_started_at === null && current.pass_finished_at !== null ? current : undefined;
+    }, 300_000);
+    assertEquals([Number(state.pass_pulled), state.last_error], [contacts, null], 'every contact once');
+    await assertEachContactOnce(db, companyId, contacts);
+    await noPullRunning(db);
   },
 );

@@ -1,10 +1,13 @@
-// Pull (seed 004 scenario D): for each company with an active Dinamize integration, fetch the
-// contacts inserted since ops.sync_state.last_successful_sync (sync_type contacts_pull), page by page,
-// and write each page with lead.apply_crm_pull — one set-based upsert by e-mail per page, origin
-// dinamize, linked in lead_sync, not pushed back. The mark moves to the pull's start time only when
-// every page was fetched and written; a failure (or the run's budget: wall or CPU time) leaves it where
-// it was, and the next pull asks again (writing a page twice changes nothing). A pull is not chained:
-// it would start again from the same mark.
+// Pull (seed 004 scenario D): for each company with an active Dinamize integration, walk the contacts
+// inserted since ops.sync_state.last_successful_sync (sync_type contacts_pull) on a keyset cursor
+// (insert date, contact code) and write each page with lead.apply_crm_pull_page — one set-based
+// upsert by e-mail per page, origin dinamize, linked in lead_sync, not pushed back — which moves the
+// cursor in the same transaction. A pass therefore spans as many runs as it needs: a run stopped by its
+// budget (wall or CPU time) leaves the cursor after its last page and kicks the next run; a failure or a
+// killed worker redoes at most one page (writing it twice changes nothing). When a pass reaches the end
+// its start time becomes the mark, and the next pass (the 15-minute pulls) is incremental from there.
+// Two runs on one company never apply the same page: a page is applied only while the cursor is still
+// the one it was fetched from (checked under the row's lock); the run that lost stops that company.
 import type pg from 'pg';
 import { dbPool, inTransaction } from '../_shared/db.ts';
 import type { DinamizeContact } from '../_shared/dinamize.ts';
@@ -33,7 +36,16 @@ export type PullOptions = { pageSize?: number; timeoutMs?: number };
 
 type PullRun = PullOptions & { clock: BudgetClock };
 
-/** Pulls every active integration in turn (counts are integrations); returns why it stopped. */
+/** How one integration's pull ended this run. */
+type PullOutcome = { kind: 'complete' } | { kind: 'budget'; over: StopReason } | { kind: 'superseded' } | {
+  kind: 'failed';
+  error: string;
+};
+
+/**
+ * Pulls every active integration in turn (counts are integrations: succeeded when its pass reached the
+ * end, retried when the budget stopped it mid-pass); returns why it stopped.
+ */
 export async function pullContacts(budget: Budget, state: RunState, options: PullOptions = {}): Promise<StopReason> {
   const clock = startBudget(budget);
   const { rows } = await dbPool().query<IntegrationRow>(
@@ -41,78 +53,142 @@ export async function pullContacts(budget: Budget, state: RunState, options: Pul
      where provider = 'dinamize' and sync_enabled and has_credentials
      order by company_id`,
   );
-  for (const row of rows) {
-    const over = clock.exhausted(0);
+  for (const [index, row] of rows.entries()) {
+    // The first integration is always started, so a run whose set-up ate its budget still moves a pass.
+    const over = index > 0 ? clock.exhausted(0) : null;
     if (over) return over;
     state.counts.processed++;
-    const error = await pullOne(row, { ...options, clock });
-    if (error === null) state.counts.succeeded++;
-    else {
+    const outcome = await pullOne(row, { ...options, clock });
+    if (outcome.kind === 'complete') state.counts.succeeded++;
+    else if (outcome.kind === 'budget') {
+      state.counts.retried++;
+      return outcome.over;
+    } else if (outcome.kind === 'superseded') {
+      state.problems.push(`integration ${row.id}: another run applied the page first; left to it`);
+    } else {
       state.counts.failed++;
-      state.problems.push(`integration ${row.id}: ${error}`);
+      state.problems.push(`integration ${row.id}: ${outcome.error}`);
     }
   }
   return 'drained';
 }
 
-/** One integration's pull; null when complete, else why not. */
-async function pullOne(row: IntegrationRow, options: PullRun): Promise<string | null> {
+type Cursor = { at: Date | null; code: number | null };
+
+/** One integration's share of this run. */
+async function pullOne(row: IntegrationRow, options: PullRun): Promise<PullOutcome> {
   const link = await openLink(row, row.company_id, options.timeoutMs);
-  const { rows: [mark] } = await dbPool().query<{ last_successful_sync: Date | null; started_at: Date }>(
-    `insert into ops.sync_state as s (company_id, integration_id, sync_type, last_attempt_at)
-     values ($1, $2, $3, now())
-     on conflict (integration_id, sync_type) do update set last_attempt_at = now()
-     returning s.last_successful_sync, now() as started_at`,
-    [row.company_id, row.id, pullSyncType],
+  // A new pass starts at the mark less the overlap (whole seconds, as Dinamize dates are), code 0; a
+  // first pull ever starts before everything. A running pass is resumed where its cursor is.
+  const { rows: [mark] } = await dbPool().query<
+    { cursor_inserted_at: Date | null; cursor_contact_code: string | null }
+  >(
+    `insert into ops.sync_state as s (company_id, integration_id, sync_type, last_attempt_at, pass_started_at)
+     values ($1, $2, $3, now(), now())
+     on conflict (integration_id, sync_type) do update set
+       last_attempt_at = now(),
+       pass_started_at = coalesce(s.pass_started_at, now()),
+       cursor_inserted_at = case when s.pass_started_at is not null then s.cursor_inserted_at
+                                 else date_trunc('second', s.last_successful_sync - make_interval(secs => $4)) end,
+       cursor_contact_code = case when s.pass_started_at is not null then s.cursor_contact_code
+                                  when s.last_successful_sync is null then null else 0 end,
+       pass_pulled = case when s.pass_started_at is null then 0 else s.pass_pulled end,
+       pass_pages = case when s.pass_started_at is null then 0 else s.pass_pages end
+     returning s.cursor_inserted_at, s.cursor_contact_code`,
+    [row.company_id, row.id, pullSyncType, pullOverlapSeconds],
   );
-  const error = link.unusable ??
-    await fetchAndApply(link, row.id, mark.last_successful_sync, options).catch((failure: unknown) => {
-      // One company's failure must not stop the others' pulls; its mark stays and the error is recorded.
-      console.error(`crm-sync-worker: pull of integration ${row.id} failed`, failure);
-      return `apply_failed: ${describe(failure)}`;
-    });
+  const cursor: Cursor = {
+    at: mark.cursor_inserted_at,
+    code: mark.cursor_contact_code === null ? null : Number(mark.cursor_contact_code),
+  };
+  const outcome: PullOutcome = link.unusable ? { kind: 'failed', error: link.unusable } : await fetchAndApply(
+    link,
+    row.id,
+    cursor,
+    options,
+  ).catch((failure: unknown): PullOutcome => {
+    // One company's failure must not stop the others' pulls; its cursor stays and the error is recorded.
+    console.error(`crm-sync-worker: pull of integration ${row.id} failed`, failure);
+    return { kind: 'failed', error: `apply_failed: ${describe(failure)}` };
+  });
   await inTransaction(async (client) => {
     await writeIntegrationCalls(client, link.calls.splice(0));
     await saveLinkStates(client, [link]);
-    await recordPull(client, row.id, mark.started_at, error);
+    if (outcome.kind === 'failed') await recordPullError(client, row.id, outcome.error);
   });
-  return error;
+  return outcome;
 }
 
-/** Every page since the mark, written as it arrives; returns why it stopped early, or null when complete. */
+/** Whether a contact comes after the cursor in (insert date, code) order. */
+function afterCursor(contact: DinamizeContact, cursor: Cursor): boolean {
+  if (cursor.at === null || cursor.code === null) return true;
+  const at = (contact.insertedAt ?? cursor.at).getTime();
+  return at > cursor.at.getTime() || (at === cursor.at.getTime() && Number(contact.code) > cursor.code);
+}
+
+/** Pages from the cursor on, each applied with the cursor's move, until the end, the budget or a failure. */
 async function fetchAndApply(
   link: DinamizeLink,
   integrationId: string,
-  lastSync: Date | null,
+  start: Cursor,
   options: PullRun,
-): Promise<string | null> {
-  const since = lastSync ? new Date(lastSync.getTime() - pullOverlapSeconds * 1000) : null;
+): Promise<PullOutcome> {
   const pageSize = options.pageSize ?? defaultPageSize;
-  for (let page = 1;; page++) {
-    const over = options.clock.exhausted(0);
-    if (over) return `incomplete: the run's ${over === 'cpu' ? 'CPU' : 'time'} budget ended before page ${page}`;
+  let cursor = start;
+  // Page 1 of the search from the cursor's date, unless contacts sharing that date fill whole pages the
+  // cursor has already passed: then the pages after them.
+  for (let page = 1, fetched = 1;; fetched++) {
+    // The first page is always read, so every run moves the pass even when signing in ate its budget.
+    const over = fetched > 1 ? options.clock.exhausted(0) : null;
+    if (over) return { kind: 'budget', over };
     const result = await link.client!.searchContactsInsertedSince(
       link.settings!.contact_list_code,
-      since,
+      cursor.at,
       page,
       pageSize,
     );
     if (!result.ok) {
       if (result.kind === 'auth_failed') link.credentialsRefused = { code: result.code, detail: result.detail };
-      return `${result.kind}${result.code ? ` (${result.code})` : ''} on page ${page}: ${
-        result.kind === 'rate_limited' ? `retry after ${result.retryAfterSeconds} s` : result.detail
-      }`;
+      return {
+        kind: 'failed',
+        error: `${result.kind}${result.code ? ` (${result.code})` : ''} on page ${fetched} of this run (after ${
+          describeCursor(cursor)
+        }): ${result.kind === 'rate_limited' ? `retry after ${result.retryAfterSeconds} s` : result.detail}`,
+      };
     }
-    if (result.contacts.length > 0) {
-      await dbPool().query('select lead.apply_crm_pull($1, $2::jsonb)', [
-        integrationId,
-        JSON.stringify(result.contacts.map((contact) => leadOf(contact, link))),
-      ]);
+    const fresh = result.contacts.filter((contact) => afterCursor(contact, cursor));
+    if (fresh.length === 0 && result.hasMore) {
+      page++;
+      continue;
     }
-    if (!result.hasMore) return null;
+    const last = fresh.at(-1);
+    const next: Cursor = last ? { at: last.insertedAt ?? cursor.at ?? new Date(0), code: Number(last.code) } : cursor;
+    // An explicit transaction: a worker killed before its commit leaves nothing of the page behind.
+    const applied = await inTransaction(async (client) =>
+      (await client.query<{ applied: { applied: boolean } }>(
+        'select lead.apply_crm_pull_page($1, $2, $3, $4, $5::jsonb, $6, $7, $8) as applied',
+        [
+          integrationId,
+          pullSyncType,
+          cursor.at,
+          cursor.code,
+          JSON.stringify(fresh.map((contact) => leadOf(contact, link))),
+          next.at,
+          next.code,
+          !result.hasMore,
+        ],
+      )).rows[0].applied
+    );
+    if (!applied.applied) return { kind: 'superseded' };
+    if (!result.hasMore) return { kind: 'complete' };
+    cursor = next;
+    page = 1;
   }
 }
 
+function describeCursor(cursor: Cursor): string {
+  return cursor.at === null ? 'the start' : `${cursor.at.toISOString()} / contact ${cursor.code}`;
+}
 // lead.leads length limits (texts_have_sane_lengths): a longer value from Dinamize is cut, so one odd
 // contact cannot make a whole page, and with it every later pull, fail.
 const leadTextLimits = { name: 300, phone: 40, company_name: 300, job_title: 200 } as const;
@@ -137,17 +213,9 @@ function leadOf(contact: DinamizeContact, link: DinamizeLink): Record<string, un
   };
 }
 
-async function recordPull(
-  client: pg.PoolClient,
-  integrationId: string,
-  startedAt: Date,
-  error: string | null,
-): Promise<void> {
+async function recordPullError(client: pg.PoolClient, integrationId: string, error: string): Promise<void> {
   await client.query(
-    `update ops.sync_state
-     set last_successful_sync = case when $3::text is null then $2::timestamptz else last_successful_sync end,
-         last_error = $3
-     where integration_id = $1 and sync_type = $4`,
-    [integrationId, startedAt, error, pullSyncType],
+    'update ops.sync_state set last_error = $2 where integration_id = $1 and sync_type = $3',
+    [integrationId, error, pullSyncType],
   );
 }

@@ -220,6 +220,37 @@ function dateFilter(operator: string, value: Date): Filter {
   return (contact) => compare[operator](Math.floor(contact.insertDate.getTime() / 1000) * 1000);
 }
 
+/** Whether `order` sorts by insert date ascending first, then (if at all) by code ascending. */
+function byInsertDate(order: unknown): boolean {
+  if (!Array.isArray(order) || order.length === 0 || order.length > 2) return false;
+  const [first, second] = order;
+  return isPlainObject(first) && first.field === 'insert_date' && first.type === 'ASC' &&
+    (second === undefined || (isPlainObject(second) && second.field === 'code' && second.type === 'ASC'));
+}
+
+/** The lowest insert date (ms) a valid search admits through `insert_date >=` or `>`; 0 without one. */
+function insertDateFloor(search: unknown): number {
+  let floor = 0;
+  for (const criterion of Array.isArray(search) ? search : []) {
+    if (!isPlainObject(criterion) || criterion.field !== 'insert_date' || typeof criterion.value !== 'string') continue;
+    if (criterion.operator !== '>=' && criterion.operator !== '>') continue;
+    const instant = parseDinamizeDate(criterion.value);
+    if (instant) floor = Math.max(floor, instant.getTime());
+  }
+  return floor;
+}
+
+/** Index of the first contact (sorted by insert date) whose whole-second insert date is at or after `at`. */
+function firstAtOrAfter(sorted: Contact[], at: number): number {
+  let [low, high] = [0, sorted.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (Math.floor(sorted[middle].insertDate.getTime() / 1000) * 1000 < at) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** A custom field's value as text (a list as its items joined by commas); empty when unset. */
 function customFieldText(contact: Contact, field: string): string {
   const value = contact.customFields[field];
@@ -345,6 +376,20 @@ export function createDinamize(): Platform {
     return ok({ 'auth-token': token, manager: true });
   }
 
+  // Each list's contacts by (insert date, code), rebuilt when contacts were added since (insert
+  // dates never change afterwards); the keyset search reads it.
+  const insertDateIndex = new Map<string, { state: State; size: number; sorted: Contact[] }>();
+  function sortedByInsertDate(clientCode: string, listCode: string): Contact[] {
+    const key = `${clientCode}/${listCode}`;
+    const cached = insertDateIndex.get(key);
+    if (cached && cached.state === state && cached.size === state.contacts.length) return cached.sorted;
+    const sorted = listContacts(clientCode, listCode).sort((a, b) =>
+      a.insertDate.getTime() - b.insertDate.getTime() || Number(a.code) - Number(b.code)
+    );
+    insertDateIndex.set(key, { state, size: state.contacts.length, sorted });
+    return sorted;
+  }
+
   function listContacts(clientCode: string, listCode: string): Contact[] {
     return state.contacts.filter((contact) => contact.clientCode === clientCode && contact.listCode === listCode);
   }
@@ -431,11 +476,31 @@ export function createDinamize(): Platform {
     if (isAnswer(order)) return order;
     const today = formatDinamizeDate(new Date()).slice(0, 10);
     const resting = (contact: Contact) => contact.dateRest !== null && contact.dateRest >= today;
-    const matching = listContacts(clientCode, listCode)
-      .filter((contact) => body.status_contact === undefined || (body.status_contact === 'REST_ONLY') === resting(contact))
-      .filter((contact) => filters.every((filter) => filter(contact)))
-      .sort(order);
+    const wanted = (contact: Contact) =>
+      (body.status_contact === undefined || (body.status_contact === 'REST_ONLY') === resting(contact)) &&
+      filters.every((filter) => filter(contact));
     const start = (pageNumber - 1) * pageSize;
+    const keyset = byInsertDate(body.order) ? insertDateFloor(body.search) : null;
+    if (keyset !== null) {
+      // Paging by insert date (a pull's keyset): start at the first contact the date bound admits, in
+      // the list's (insert date, code) index, and read only as far as this page — each page costs its
+      // own size, not the list's.
+      const sorted = sortedByInsertDate(clientCode, listCode);
+      const items: Contact[] = [];
+      let skipped = 0;
+      let next = false;
+      for (let index = firstAtOrAfter(sorted, keyset); index < sorted.length; index++) {
+        if (!wanted(sorted[index])) continue;
+        if (skipped < start) skipped++;
+        else if (items.length < pageSize) items.push(sorted[index]);
+        else {
+          next = true;
+          break;
+        }
+      }
+      return ok({ next, items: items.map(contactItem) });
+    }
+    const matching = listContacts(clientCode, listCode).filter(wanted).sort(order);
     return ok({ next: start + pageSize < matching.length, items: matching.slice(start, start + pageSize).map(contactItem) });
   }
 
@@ -586,6 +651,48 @@ function dinamizeControl({ current, reset, insertContact, emailTaken }: StateAcc
           codes.push(contact.code);
         }
         return json(200, { codes });
+      },
+    },
+    '/contacts/bulk': {
+      // Many contacts generated here, in memory (a 300,000-contact list in one request): e-mails
+      // <email_prefix><n>@<email_domain>, n from 1, insert dates from first_insert_date on, per_second
+      // contacts sharing each second (ties on the date, as an import into Dinamize makes).
+      POST: (body) => {
+        const usage = 'send { client_code, contact_list_code, count (1..1000000), first_insert_date (YYYY-MM-DD HH:MM:SS), per_second? (1..10000), email_prefix?, email_domain? }';
+        if (!isPlainObject(body) || !digitString(body.client_code) || !digitString(body.contact_list_code)) return controlError(422, 'invalid_contacts', usage);
+        const count = body.count;
+        const perSecond = body.per_second ?? 1;
+        const first = typeof body.first_insert_date === 'string' ? parseDinamizeDate(body.first_insert_date) : null;
+        const prefix = body.email_prefix ?? 'contato';
+        const domain = body.email_domain ?? 'exemplo.com.br';
+        if (
+          !Number.isInteger(count) || (count as number) < 1 || (count as number) > 1_000_000 || !first ||
+          !Number.isInteger(perSecond) || (perSecond as number) < 1 || (perSecond as number) > 10_000 ||
+          typeof prefix !== 'string' || typeof domain !== 'string' || !validEmail(`${prefix}1@${domain}`)
+        ) return controlError(422, 'invalid_contacts', usage);
+        const { client_code: clientCode, contact_list_code: listCode } = body;
+        const taken = new Set(current().contacts.filter((c) => c.clientCode === clientCode && c.listCode === listCode).map((c) => c.email.toLowerCase()));
+        const emailOf = (n: number) => `${prefix}${n}@${domain}`;
+        for (let n = 1; n <= (count as number); n++) {
+          if (taken.has(emailOf(n).toLowerCase())) return controlError(422, 'invalid_contacts', `${emailOf(n)} already exists in this list`);
+        }
+        let firstCode = '';
+        let lastCode = '';
+        for (let n = 1; n <= (count as number); n++) {
+          const contact = insertContact({
+            clientCode,
+            listCode,
+            email: emailOf(n),
+            name: `Contato ${n}`,
+            externalCode: '',
+            insertDate: new Date(first.getTime() + Math.floor((n - 1) / (perSecond as number)) * 1000),
+            customFields: {},
+            dateRest: null,
+          });
+          if (n === 1) firstCode = contact.code;
+          lastCode = contact.code;
+        }
+        return json(200, { count, first_code: firstCode, last_code: lastCode });
       },
     },
     '/expire-tokens': {

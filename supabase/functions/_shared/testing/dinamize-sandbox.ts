@@ -128,3 +128,19 @@ export async function recordedFor(clientCode: string): Promise<RecordedDinamizeR
     return tokens.has(request.headers['auth-token']);
   });
 }
+
+/** Generates `count` contacts in the sandbox (e-mails <prefix><n>@exemplo.com.br, per_second sharing each second). */
+export async function seedBulkContacts(
+  clientCode: string,
+  listCode: string,
+  options: { count: number; firstInsertDate: string; perSecond?: number; emailPrefix?: string },
+): Promise<{ count: number; first_code: string; last_code: string }> {
+  return await control('POST', '/platforms/dinamize/contacts/bulk', {
+    client_code: clientCode,
+    contact_list_code: listCode,
+    count: options.count,
+    first_insert_date: options.firstInsertDate,
+    per_second: options.perSecond,
+    email_prefix: options.emailPrefix,
+  }) as { count: number; first_code: string; last_code: string };
+}

@@ -33,7 +33,12 @@ export const load: PageServerLoad = async (event) => {
 			.eq('provider', 'dinamize')
 			.order('occurred_at', { ascending: false })
 			.limit(8),
-		supabase.schema('ops').from('sync_state').select('sync_type, last_successful_sync, last_attempt_at, last_error'),
+		supabase
+			.schema('ops')
+			.from('sync_state')
+			.select(
+				'sync_type, last_successful_sync, last_attempt_at, last_error, pass_started_at, cursor_inserted_at, pass_pulled, pass_pages, last_page_at, pass_finished_at'
+			),
 		...leadSyncStatuses.map((status) =>
 			supabase.schema('lead').from('lead_sync').select('id', { count: 'exact', head: true }).eq('status', status)
 		)
