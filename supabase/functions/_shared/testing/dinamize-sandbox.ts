@@ -106,6 +106,8 @@ export async function seedContacts(
 }
 
 export type RecordedDinamizeRequest = {
+  /** When the sandbox received the request (ISO 8601). */
+  receivedAt: string;
   path: string;
   headers: Record<string, string>;
   body: ControlAnswer | null;
