@@ -3,7 +3,7 @@
 -- admins and service_role may ask; no secret value ever comes back.
 begin;
 \ir ../_helpers/install.psql
-select plan(19);
+select plan(21);
 
 select tests.create_user('sp-admin@test.local');
 select tests.create_user('sp-viewer@test.local');
@@ -59,6 +59,16 @@ select set_eq(
   $$select subject from ops.setup_problems() where code = 'missing_cron_job'$$,
   $$select jobname from scheduled$$,
   'unscheduling every cron job of the migrations reports each of them as missing');
+
+-- A job registered in ops.expected_cron_jobs (as a module's migration does) and not scheduled is reported.
+insert into ops.expected_cron_jobs (jobname, does, migration)
+values ('sp-test-worker', 'nothing in particular, this is a test', '20990101000000_test_only.sql');
+select ok(exists (select 1 from ops.setup_problems() where code = 'missing_cron_job' and subject = 'sp-test-worker'
+                    and how_to_fix like '%20990101000000_test_only.sql%'),
+  'a registered job that is not scheduled is reported, naming its migration');
+select tests.authenticate_as('sp-admin@test.local');
+select throws_ok('select * from ops.expected_cron_jobs', '42501', null, 'members cannot read the registry directly');
+select tests.clear_authentication();
 
 -- ---- extensions ------------------------------------------------------------------------------------
 set local client_min_messages = warning; -- the cascade notice names the search index
