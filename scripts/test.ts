@@ -17,7 +17,7 @@ type SuiteResult = { name: string; passed: number; failed: number; seconds: numb
 const log = (m: string) => console.error(`[test] ${m}`);
 const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types.ts');
 
-const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false }, 'deno-filter': { type: 'string' } } });
 const wanted = (suite: string) => !values.only || values.only.includes(suite);
 
 function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean } = {}): Promise<{ code: number; output: string }> {
@@ -89,7 +89,7 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
 }
 
 async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', ...(values['deno-filter'] ? ['--filter', values['deno-filter']] : []), 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   if (!summary) {
     if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };

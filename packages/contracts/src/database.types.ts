@@ -599,6 +599,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"expected_cron_jobs": {
+                  Row: {
+                    "created_at": string,"does": string,"jobname": string,"migration": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"does": string,"jobname": string,"migration": string
+                  }
+                  Update: {
+                    "created_at"?: string,"does"?: string,"jobname"?: string,"migration"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"integrations": {
                   Row: {
                     "company_id": string,"created_at": string,"credentials_ciphertext": string | null,"credentials_updated_at": string | null,"display_name": string | null,"has_credentials": boolean | null,"id": string,"provider": string,"settings": NonNullable<Json>,"status": string,"status_message": string | null,"sync_enabled": boolean,"updated_at": string

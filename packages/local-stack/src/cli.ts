@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPorts, defaultStateDir } from './config.ts';
 import { processAlive, stopOrphanCluster } from './postgres.ts';
+import { freePorts } from './ports.ts';
 import { formatEnv, stackEnv, startStack } from './stack.ts';
 
 const log = (message: string) => console.error(`[stack] ${message}`);
@@ -28,9 +29,10 @@ async function stop(stateDir: string): Promise<boolean> {
   return true;
 }
 
-export async function runForeground(opts: { stateDir: string; reset: boolean; withConsole: boolean; standIns?: boolean; onReady?: (env: ReturnType<typeof stackEnv>) => Promise<void> }): Promise<void> {
+export async function runForeground(opts: { stateDir: string; reset: boolean; withConsole: boolean; standIns?: boolean; freePorts?: boolean; onReady?: (env: ReturnType<typeof stackEnv>) => Promise<void> }): Promise<void> {
   if (readState(opts.stateDir)) throw new Error(`a stack is already running from ${opts.stateDir} (npm run stack -- stop)`);
-  const stack = await startStack({ stateDir: opts.stateDir, ports: defaultPorts, withConsole: opts.withConsole, log, resetDatabase: opts.reset, standIns: opts.standIns });
+  const ports = opts.freePorts ? await freePorts() : defaultPorts;
+  const stack = await startStack({ stateDir: opts.stateDir, ports, withConsole: opts.withConsole, log, resetDatabase: opts.reset, standIns: opts.standIns });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       reset: { type: 'boolean', default: false },
       'no-console': { type: 'boolean', default: false },
       'stand-ins': { type: 'boolean' },
+      'free-ports': { type: 'boolean', default: false },
     },
   });
   const command = positionals[0] ?? 'status';
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
         reset: values.reset ?? false,
         withConsole: !values['no-console'],
         standIns: values['stand-ins'],
+        freePorts: values['free-ports'],
         onReady: async (env) => console.log(formatEnv(env)),
       });
       return;

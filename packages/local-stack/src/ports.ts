@@ -23,3 +23,28 @@ export async function freePorts(): Promise<Ports> {
   };
   return { api: await next(), db: await next(), console: await next(), sandbox: await next(), postgrest: await next(), functions: await next() };
 }
+
+/** Whether something already listens on the loopback port (a listen attempt fails with EADDRINUSE). */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Refuses to start a stack on ports another process holds: without this check the readiness probes
+ * would happily talk to that other stack's services (its Postgres would get our migrations).
+ */
+export async function assertPortsFree(ports: Ports): Promise<void> {
+  const taken: string[] = [];
+  for (const [name, port] of Object.entries(ports)) {
+    if (await portTaken(port)) taken.push(`${name} ${port}`);
+  }
+  if (taken.length > 0) {
+    throw new Error(
+      `ports already in use: ${taken.join(', ')} — another stack (or program) is running; stop it, or start this one with --free-ports`,
+    );
+  }
+}

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import pg from 'pg';
 import { binDir, readSupabaseConfig, repoRoot, type StackOptions } from './config.ts';
+import { assertPortsFree } from './ports.ts';
 import { deriveApiKeys } from './jwt.ts';
 import { ensurePackages, requiredPackages } from './os-packages.ts';
 import { clusterUrl, stopChild } from './postgres.ts';
@@ -142,6 +143,22 @@ export function ensureConsoleBuild(log: (m: string) => void): void {
   if (build.status !== 0) throw new Error(`console build failed:\n${build.stdout}\n${build.stderr}`);
 }
 
+/**
+ * The Deno that runs the functions' code: the release Supabase's hosted edge runtime is built on (2.1),
+ * not the newer Deno the tools use. Besides refusing APIs Supabase does not have, it matters for the
+ * limits: Deno 2.9's request body stream spends the isolate's CPU while a handler awaits something
+ * else between reads (a 50 MB upload pausing on Postgres took ~1.5 s of CPU on 2.9, ~0.1 s on 2.1;
+ * docs/decisions/0007-functions-host-limits.md). Installed by npm as the optional dependency
+ * deno-edge-runtime (@deno/linux-x64-glibc@2.1.4).
+ */
+function edgeRuntimeDeno(): string {
+  const binary = join(repoRoot, 'node_modules', 'deno-edge-runtime', 'deno');
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: run npm install (the functions run on the Deno release Supabase's edge runtime uses)`);
+  }
+  return binary;
+}
+
 export async function startStack(options: StackOptions & { durable?: boolean; resetDatabase?: boolean }): Promise<RunningStack> {
   const { stateDir, ports, log } = options;
   const timings: Record<string, number> = {};
@@ -156,6 +173,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
   };
 
   try {
+    await assertPortsFree(ports);
     ensurePackages(requiredPackages, log);
     if (options.resetDatabase) {
       rmSync(join(stateDir, 'db'), { recursive: true, force: true });
@@ -242,6 +260,7 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
         RASTRO_FUNCTION_DIRS: functionDirs.join(':'),
         RASTRO_FUNCTIONS_CONFIG: join(repoRoot, 'deno.json'),
         RASTRO_FUNCTIONS_LOG: functionInvocationLog,
+        RASTRO_FUNCTIONS_WORKER_DENO: edgeRuntimeDeno(),
         ...functionEnv,
       },
     });

@@ -41,6 +41,11 @@ describe.skipIf(!hasStack)('functions host: Supabase edge runtime parity', () =>
     expect(await res.json()).toMatchObject({ ran: 'index.ts', path: '/entry-point/x' });
   });
 
+  it('runs functions on the Deno release Supabase\'s edge runtime is built on (2.1), not the tools\' Deno', async () => {
+    const res = await call('entry-point/version');
+    expect((await res.json()).deno).toMatch(/^2\.1\./);
+  });
+
   it('stops a request that burns more than 2 s of CPU: 546 WORKER_LIMIT, and the log says cpu', { timeout: 120_000 }, async () => {
     const res = await call('cpu-burn?ms=5000');
     expect(res.status).toBe(546);
