@@ -76,9 +76,31 @@ export function companyDay(value: string | Date, settings?: Settings): string {
 	return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
-/** "1 lead", "2 leads". */
-export function plural(count: number, one: string, many = `${one}s`): string {
-	return `${formatCount(count)} ${count === 1 ? one : many}`;
+/** Minutes the zone is ahead of UTC at `instant` (São Paulo: -180). */
+function zoneOffsetMinutes(instant: number, timeZone: string): number {
+	const parts = new Intl.DateTimeFormat('en-US', {
+		timeZone,
+		hourCycle: 'h23',
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit',
+		hour: '2-digit',
+		minute: '2-digit',
+		second: '2-digit'
+	}).formatToParts(new Date(instant));
+	const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+	const asUtc = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+	return Math.round((asUtc - Math.floor(instant / 1000) * 1000) / 60_000);
+}
+
+/** The instant (ISO, UTC) a company day (YYYY-MM-DD) starts in the company's time zone. */
+export function companyDayStart(day: string, settings?: Settings): string {
+	const { timeZone } = settingsWith(settings);
+	const midnightUtc = Date.parse(`${day}T00:00:00.000Z`);
+	// The offset at the guess, then again at the result: a DST change near midnight moves it once.
+	let start = midnightUtc - zoneOffsetMinutes(midnightUtc, timeZone) * 60_000;
+	start = midnightUtc - zoneOffsetMinutes(start, timeZone) * 60_000;
+	return new Date(start).toISOString();
 }
 
 /** Whole percent of done/total, clamped to 0–100 (0 when the total is not known yet). */

@@ -1,7 +1,7 @@
 // Roles and role sets come from @rastro/contracts (named once; SQL has the same sets as
 // core.is_company_editor() / core.is_company_admin()); this adds what only the console needs.
 import { m } from '#lib/paraglide/messages.js';
-import { adminRoles, companyRoles, editorRoles, type CompanyRole } from '@rastro/contracts/tenancy.ts';
+import { adminRoles, companyRoles, editorRoles, managerRoles, type CompanyRole } from '@rastro/contracts/tenancy.ts';
 
 export type { CompanyRole };
 
@@ -37,4 +37,9 @@ export function canWriteLeads(role: CompanyRole | null): boolean {
 /** Manages the company's set-up: pipeline stages, integrations (adminRoles). */
 export function isAdmin(role: CompanyRole | null): boolean {
 	return role !== null && adminRoles.includes(role);
+}
+
+/** Changes the company itself: its name, time zone, currency and default language (managerRoles, as core.companies' policy). */
+export function isManager(role: CompanyRole | null): boolean {
+	return role !== null && managerRoles.includes(role);
 }
