@@ -7,5 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const paraglideOptions = {
 	project: fileURLToPath(new URL('./project.inlang', import.meta.url)),
 	outdir: fileURLToPath(new URL('./src/lib/paraglide', import.meta.url)),
-	strategy: ['custom-rastro', 'baseLocale'] as ['custom-rastro', 'baseLocale']
+	strategy: ['custom-rastro', 'baseLocale'] as ['custom-rastro', 'baseLocale'],
+	/** .d.ts beside the generated .js, so the repository-wide `tsc` (e2e tests import #lib/format.ts) sees types. */
+	emitTsDeclarations: true
 };

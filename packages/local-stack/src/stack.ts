@@ -136,8 +136,10 @@ const webBin = (name: string) => [join(webDir, 'node_modules', '.bin', name), jo
 export function syncConsole(): void {
   const sync = spawnSync(webBin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
   if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
-  const { project, outdir, strategy } = paraglideOptions;
-  const compile = spawnSync(webBin('paraglide-js'), ['compile', '--silent', '--project', project, '--outdir', outdir, '--strategy', ...strategy], { cwd: webDir, encoding: 'utf8' });
+  const { project, outdir, strategy, emitTsDeclarations } = paraglideOptions;
+  const args = ['compile', '--silent', '--project', project, '--outdir', outdir, '--strategy', ...strategy];
+  if (emitTsDeclarations) args.push('--emit-ts-declarations');
+  const compile = spawnSync(webBin('paraglide-js'), args, { cwd: webDir, encoding: 'utf8' });
   if (compile.status !== 0) throw new Error(`paraglide-js compile failed:\n${compile.stdout}\n${compile.stderr}`);
 }
 

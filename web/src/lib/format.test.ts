@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { companyDay, formatCount, formatDate, formatDateTime, formatMilliseconds, formatMoney, formatSeconds, percent } from './format.ts';
+import { companyDay, currencySymbol, formatCount, formatDate, formatDateTime, formatMilliseconds, formatMoney, formatSeconds, percent } from './format.ts';
 
 const PT = { locale: 'pt-BR', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
 const EN = { locale: 'en', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
@@ -28,6 +28,12 @@ describe('formatting', () => {
 		expect(nbsp(formatMoney(10, 'USD', PT))).toBe('US$ 10,00');
 		expect(formatMoney(10, null, { ...EN, currency: 'EUR' })).toBe('€10.00');
 		expect(formatMoney(null, null, PT)).toBe('—');
+	});
+
+	it('names the currency sign as each language writes it', () => {
+		expect(currencySymbol(null, PT)).toBe('R$');
+		expect(currencySymbol('USD', PT)).toBe('US$');
+		expect(currencySymbol('USD', EN)).toBe('$');
 	});
 
 	it('groups digits the way each language does', () => {

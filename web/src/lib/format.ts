@@ -63,6 +63,12 @@ export function formatMoney(value: number | string | null | undefined, currency?
 	return numberFormat(locale, currency || companyCurrency).format(amount);
 }
 
+/** The sign of a currency as the active language writes it: "R$", "US$" (pt-BR) or "$" (en). */
+export function currencySymbol(currency?: string | null, settings?: Settings): string {
+	const { locale, currency: companyCurrency } = settingsWith(settings);
+	return numberFormat(locale, currency || companyCurrency).formatToParts(0).find((part) => part.type === 'currency')?.value ?? (currency || companyCurrency);
+}
+
 /** "1.234" / "1,234". */
 export function formatCount(value: number, settings?: Settings): string {
 	return numberFormat(settingsWith(settings).locale).format(value);

@@ -21,7 +21,8 @@ const KNOWN: ReadonlyArray<readonly [RegExp, Translate]> = [
 	[/^expected (\d+) fields like the header, found (\d+)$/, (match) => m.import_reason_field_count({ expected: match[1]!, found: match[2]! })]
 ];
 
-function translatePart(text: string): string {
+/** A validation message of the row schema or the CSV reader in the active language; others as given. */
+export function translateValidationMessage(text: string): string {
 	for (const [pattern, translate] of KNOWN) {
 		const match = text.match(pattern);
 		if (match) return translate(match);
@@ -35,8 +36,8 @@ export function importErrorReason(reason: string): string {
 		.split('; ')
 		.map((part) => {
 			const field = /^([a-z_]+): (.+)$/.exec(part);
-			if (field && field[1] !== 'row') return `${fieldLabel(field[1]!)}: ${translatePart(field[2]!)}`;
-			return translatePart(field ? field[2]! : part);
+			if (field && field[1] !== 'row') return `${fieldLabel(field[1]!)}: ${translateValidationMessage(field[2]!)}`;
+			return translateValidationMessage(field ? field[2]! : part);
 		})
 		.join('; ');
 }

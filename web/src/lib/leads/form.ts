@@ -2,6 +2,7 @@
 // validate, and from zod's issues to one message per field, shown next to it.
 import { m } from '#lib/paraglide/messages.js';
 import type { z } from 'zod';
+import { translateValidationMessage } from '#lib/imports/error-reasons.ts';
 
 /** Text inputs of the lead form, posted as is (the contracts trim them and read blank as "none"). */
 export const LEAD_TEXT_FIELDS = ['name', 'email', 'phone', 'company_name', 'job_title', 'message'] as const;
@@ -84,7 +85,7 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
 		case 'invalid_type':
 			return issue.expected === 'number' ? m.form_error_number() : m.form_error_required();
 		default:
-			return sentence(issue.message);
+			return sentence(translateValidationMessage(issue.message));
 	}
 }
 
