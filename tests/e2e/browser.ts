@@ -23,9 +23,21 @@ export function launchChromium(): Promise<Browser> {
 	});
 }
 
-/** A fresh context (console-sized viewport, bounded timeouts) and its first page, one per test. */
-export async function openContext(browser: Browser, stepTimeoutMs: number, options: { acceptDownloads?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-	const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, acceptDownloads: options.acceptDownloads ?? false });
+/**
+ * A fresh context (console-sized viewport, bounded timeouts) and its first page, one per test. The
+ * browser asks for `locale` (Accept-Language and navigator.language): English unless told otherwise,
+ * so suites that read English text read it whatever the machine's language (decision 0009).
+ */
+export async function openContext(
+	browser: Browser,
+	stepTimeoutMs: number,
+	options: { acceptDownloads?: boolean; locale?: string } = {}
+): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await browser.newContext({
+		viewport: { width: 1360, height: 860 },
+		acceptDownloads: options.acceptDownloads ?? false,
+		locale: options.locale ?? 'en-US'
+	});
 	context.setDefaultTimeout(stepTimeoutMs);
 	context.setDefaultNavigationTimeout(30_000);
 	return { context, page: await context.newPage() };
@@ -43,13 +55,19 @@ export async function openPage(page: Page, consoleUrl: string, path: string): Pr
 	await page.waitForLoadState('networkidle');
 }
 
+/** Fills in and sends the login form (by test id: it works in either language). */
+export async function submitLogin(page: Page, user: ConsoleUser): Promise<void> {
+	await page.getByTestId('login-email').fill(user.email);
+	await page.getByTestId('login-password').fill(user.password);
+	await page.getByTestId('login-submit').click();
+}
+
 /** Signs in through the login form and waits for the Overview. */
 export async function signIn(page: Page, consoleUrl: string, user: ConsoleUser): Promise<void> {
 	await openPage(page, consoleUrl, '/login');
-	await page.getByLabel('E-mail').fill(user.email);
-	await page.getByLabel('Password').fill(user.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
+	await submitLogin(page, user);
 	await page.waitForURL((url) => url.pathname === '/');
+	await page.waitForLoadState('networkidle');
 }
 
 /** A full-page capture from the top: the sidebar is sticky, so that is where a person sees it. */

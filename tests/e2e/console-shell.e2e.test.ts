@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { headerCompany, launchChromium, openContext, switchCompany } from './browser.ts';
+import { headerCompany, launchChromium, openContext, submitLogin, switchCompany } from './browser.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -20,9 +20,7 @@ const TEST_TIMEOUT = 90_000;
 
 async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
 	await page.goto(`${CONSOLE_URL}/login`);
-	await page.getByLabel('E-mail').fill(user.email);
-	await page.getByLabel('Password').fill(user.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
+	await submitLogin(page, user);
 }
 
 async function waitForPath(page: Page, pathname: string): Promise<void> {
@@ -63,7 +61,7 @@ describe.skipIf(!CONSOLE_URL)('console shell', () => {
 			const alert = page.getByRole('alert');
 			await alert.waitFor();
 			expect(await alert.textContent()).toContain('Wrong e-mail or password');
-			expect(await page.getByLabel('E-mail').inputValue()).toBe(ADMIN.email);
+			expect(await page.getByTestId('login-email').inputValue()).toBe(ADMIN.email);
 			expect(new URL(page.url()).pathname).toBe('/login');
 			await screenshot(page, 'wrong-password');
 		},
@@ -141,9 +139,9 @@ describe.skipIf(!CONSOLE_URL)('console shell', () => {
 			await signIn(page, ADMIN);
 			await waitForPath(page, '/');
 
-			await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+			await page.getByTestId('sign-out').click();
 			await waitForPath(page, '/login');
-			await page.getByRole('button', { name: 'Sign in' }).waitFor();
+			await page.getByTestId('login-submit').waitFor();
 
 			await page.goto(`${CONSOLE_URL}/leads`);
 			await waitForPath(page, '/login');

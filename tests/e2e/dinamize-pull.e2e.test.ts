@@ -7,6 +7,9 @@ import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatCount, formatDateTime } from '../../web/src/lib/format.ts';
+
+/** The browser asks for English (openContext) and Demo Rastro thinks in São Paulo time, in reais. */
+const SHOWN = { locale: 'en', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
 import { fullPageScreenshot, launchChromium, openContext, openPage, signIn, type ConsoleUser } from './browser.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -94,8 +97,8 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 			await signIn(page, CONSOLE_URL!, DEMO_ADMIN);
 			await openIntegrations();
 			expect(await fact('Pull')).toBe('First pull running');
-			expect(await fact('Contacts pulled so far')).toBe(formatCount(PULLED));
-			expect(await fact('Pulled up to')).toBe(formatDateTime(CURSOR));
+			expect(await fact('Contacts pulled so far')).toBe(formatCount(PULLED, SHOWN));
+			expect(await fact('Pulled up to')).toBe(formatDateTime(CURSOR, SHOWN));
 			expect(await fact('Last page at')).not.toBeNull();
 			await fullPageScreenshot(page, `${RESULTS}integrations-dinamize-first-pull.png`);
 
@@ -108,7 +111,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 			);
 			await openIntegrations();
 			expect(await fact('Pull')).toBe('Up to date');
-			expect(await fact('Contacts in the last pull')).toBe(formatCount(PULLED + 3));
+			expect(await fact('Contacts in the last pull')).toBe(formatCount(PULLED + 3, SHOWN));
 			expect(await fact('Pulled up to')).toBeNull();
 
 			await context.close();

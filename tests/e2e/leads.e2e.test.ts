@@ -180,9 +180,10 @@ describe.skipIf(!CONSOLE_URL)('leads console', () => {
 			expect(await rejected.count()).toBe(3);
 			const lines = await rejected.locator('th').allTextContents();
 			expect(lines.map((line) => Number(line.trim()))).toEqual(file.badLines);
-			expect(await rejected.nth(0).textContent()).toContain('email: invalid e-mail address');
-			expect(await rejected.nth(1).textContent()).toContain('email: required');
-			expect(await rejected.nth(2).textContent()).toContain('phone: not a phone number');
+			// Reasons are stored as the worker writes them ("email: required") and shown with the field's name.
+			expect(await rejected.nth(0).textContent()).toContain('E-mail: invalid e-mail address');
+			expect(await rejected.nth(1).textContent()).toContain('E-mail: required');
+			expect(await rejected.nth(2).textContent()).toContain('Phone: not a phone number');
 			await page.waitForTimeout(500); // the bar's last step animates
 			await screenshot(page, 'leads-import-complete');
 

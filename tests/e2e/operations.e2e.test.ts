@@ -9,6 +9,9 @@ import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatCount, formatDateTime } from '../../web/src/lib/format.ts';
+
+/** The browser asks for English (openContext) and Demo Rastro thinks in São Paulo time, in reais. */
+const SHOWN = { locale: 'en', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
 import { fullPageScreenshot, headerCompany, launchChromium, openContext, openPage, signIn, switchCompany, type ConsoleUser } from './browser.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -116,7 +119,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !API_URL || !SERVICE_ROLE_KEY)('opera
 
 			const waiting = await waitingOf('demo-rastro');
 			expect(waiting, "Demo's messages still waiting").toBe(2);
-			expect(await cellText(queueRow(), 0), 'waiting').toBe(formatCount(waiting));
+			expect(await cellText(queueRow(), 0), 'waiting').toBe(formatCount(waiting, SHOWN));
 			expect(await cellText(queueRow(), 4), 'dead letters of the queue').toBe('1');
 
 			const deadLetters = page.getByRole('table', { name: 'Dead letters, latest first' });
@@ -134,7 +137,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !API_URL || !SERVICE_ROLE_KEY)('opera
 				workerCalledAt
 			]);
 			expect(
-				since.rows.map((row) => formatDateTime(row.started_at)),
+				since.rows.map((row) => formatDateTime(row.started_at, SHOWN)),
 				'the last run shown is ours or a later one'
 			).toContain(shown);
 
