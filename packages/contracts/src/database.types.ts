@@ -116,7 +116,27 @@ isOneToOne: false
           }
         },"lead": {
           Tables: {
-            "domains": {
+            "capture_rate_limits": {
+                  Row: {
+                    "domain_id": string,"hits": number,"ip_hash": string,"window_start": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "domain_id": string,"hits"?: number,"ip_hash": string,"window_start": string
+                  }
+                  Update: {
+                    "domain_id"?: string,"hits"?: number,"ip_hash"?: string,"window_start"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "capture_rate_limits_domain_id_fkey"
+      columns: ["domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"domains": {
                   Row: {
                     "allowed_origins": (string)[],"company_id": string,"created_at": string,"domain_name": string,"domain_url": string,"id": string,"is_active": boolean,"last_event_at": string | null,"metadata": NonNullable<Json>,"site_key": string,"site_key_rotated_at": string | null,"updated_at": string
                   }
@@ -579,8 +599,14 @@ isOneToOne: false
 "_origins_are_valid":
 { Args: { "origins": (string)[] }; Returns: boolean
                            },
+"_refusal":
+{ Args: { "origin": string,"site": Omit<Database["lead"]['Tables']["domains"]['Row'], Database["lead"]['Tables']["domains"]['ComputedFields']> }; Returns: string
+                           },
 "_trim_white_space":
 { Args: { "value": string }; Returns: string
+                           },
+"_visitor_from_request":
+{ Args: { "client_ip": string,"company_id": string,"domain_id": string,"user_agent": string }; Returns: string
                            },
 "apply_crm_pull":
 { Args: { "contacts": Json,"integration_id": string }; Returns: Json
@@ -593,6 +619,9 @@ isOneToOne: false
                            },
 "apply_import_slice":
 { Args: { "chunks": Json,"from_offset": number,"import_id": string,"next_parse"?: Json,"slice_no": number,"to_offset": number }; Returns: Json
+                           },
+"capture_web_lead":
+{ Args: { "capture": Json }; Returns: Json
                            },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
@@ -611,6 +640,12 @@ isOneToOne: false
                            },
 "hash_phone":
 { Args: { "value": string }; Returns: string
+                           },
+"ingest_tracking_batch":
+{ Args: { "batch": Json }; Returns: Json
+                           },
+"lead_score":
+{ Args: { "channels": (string)[],"has_company": boolean,"has_message": boolean,"has_phone": boolean,"is_business_email": boolean,"page_views": number,"sessions": number }; Returns: number
                            },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
