@@ -304,14 +304,14 @@ isOneToOne: false
                   ]
                 },"leads": {
                   Row: {
-                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"email_mid": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"first_touch_at": string | null,"first_touch_id": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"last_touch_at": string | null,"last_touch_id": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
+                    "anonymized_at": string | null,"company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"email_mid": string | null,"erased_at": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"first_touch_at": string | null,"first_touch_id": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"last_touch_at": string | null,"last_touch_id": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "anonymized_at"?: string | null,"company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"erased_at"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Update: {
-                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "anonymized_at"?: string | null,"company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"erased_at"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Relationships: [
                     {
@@ -649,7 +649,8 @@ isOneToOne: false
                            },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
-              "company_id": string,
+              "anonymized_at": string | null,
+"company_id": string,
 "company_name": string | null,
 "converted_at": string | null,
 "converted_to_opportunity_id": string | null,
@@ -659,6 +660,7 @@ isOneToOne: false
 "email_domain": string | null,
 "email_hash": string | null,
 "email_mid": string | null,
+"erased_at": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
@@ -746,7 +748,8 @@ isOneToOne: false
                            },
 "search_leads":
 { Args: { "query": string }; Returns: {
-              "company_id": string,
+              "anonymized_at": string | null,
+"company_id": string,
 "company_name": string | null,
 "converted_at": string | null,
 "converted_to_opportunity_id": string | null,
@@ -756,6 +759,7 @@ isOneToOne: false
 "email_domain": string | null,
 "email_hash": string | null,
 "email_mid": string | null,
+"erased_at": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
@@ -860,6 +864,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"erasure_log": {
+                  Row: {
+                    "company_id": string,"erased_at": string,"id": number,"leads": number,"requested_by": string | null,"requested_role": string | null,"rows_changed": NonNullable<Json>,"subject_hash": string,"subject_kind": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"erased_at"?: string,"id"?: never,"leads": number,"requested_by"?: string | null,"requested_role"?: string | null,"rows_changed": NonNullable<Json>,"subject_hash": string,"subject_kind": string
+                  }
+                  Update: {
+                    "company_id"?: string,"erased_at"?: string,"id"?: never,"leads"?: number,"requested_by"?: string | null,"requested_role"?: string | null,"rows_changed"?: NonNullable<Json>,"subject_hash"?: string,"subject_kind"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"expected_cron_jobs": {
                   Row: {
                     "created_at": string,"does": string,"jobname": string,"migration": string
@@ -924,6 +942,34 @@ isOneToOne: false
                   }
                   Update: {
                     "created_at"?: string,"detach_after_months"?: number | null,"months_ahead"?: number,"parent"?: unknown,"registered_by"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"personal_data_locations": {
+                  Row: {
+                    "clear_json_columns": (string)[],"company_column": string,"created_at": string,"id": number,"mask_columns": (string)[],"match_as": string,"match_column": string,"null_columns": (string)[],"position": number,"registered_by": string,"stamp_column": string | null,"strip_json_columns": (string)[],"strip_json_keys": (string)[],"table_name": unknown
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "clear_json_columns"?: (string)[],"company_column"?: string,"created_at"?: string,"id"?: never,"mask_columns"?: (string)[],"match_as": string,"match_column": string,"null_columns"?: (string)[],"position"?: number,"registered_by": string,"stamp_column"?: string | null,"strip_json_columns"?: (string)[],"strip_json_keys"?: (string)[],"table_name": unknown
+                  }
+                  Update: {
+                    "clear_json_columns"?: (string)[],"company_column"?: string,"created_at"?: string,"id"?: never,"mask_columns"?: (string)[],"match_as"?: string,"match_column"?: string,"null_columns"?: (string)[],"position"?: number,"registered_by"?: string,"stamp_column"?: string | null,"strip_json_columns"?: (string)[],"strip_json_keys"?: (string)[],"table_name"?: unknown
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"privacy_settings": {
+                  Row: {
+                    "company_id": string,"retention_months": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"retention_months"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"retention_months"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -1006,7 +1052,12 @@ isOneToOne: false
                 }
           }
           Functions: {
-            "attach_audit":
+            "apply_retention":
+{ Args: { "at"?: string }; Returns: {
+              "company_id": string,"leads_anonymized": number,"touches_cleared": number
+            }[]
+                           },
+"attach_audit":
 { Args: { "secret_columns"?: (string)[],"target": unknown }; Returns: undefined
                            },
 "caller_sees_all_companies":
@@ -1017,6 +1068,9 @@ isOneToOne: false
                            },
 "dead_letter":
 { Args: { "last_error": string,"msg_id": number,"queue_name": string,"worker": string }; Returns: boolean
+                           },
+"erase_subject":
+{ Args: { "company_id": string,"subject": string }; Returns: Json
                            },
 "invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
