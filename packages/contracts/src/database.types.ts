@@ -7,10 +7,46 @@ export type Database = {
             [_ in never]: never
           }
           Views: {
-            [_ in never]: never
+            "lead_attribution": {
+                  Row: {
+                    "captured_at": string,"company_id": string,"first_campaign": string | null,"first_channel": string | null,"first_medium": string | null,"first_source": string | null,"first_touch_id": string | null,"last_campaign": string | null,"last_channel": string | null,"last_medium": string | null,"last_non_direct_campaign": string | null,"last_non_direct_channel": string | null,"last_non_direct_medium": string | null,"last_non_direct_source": string | null,"last_non_direct_touch_id": string | null,"last_source": string | null,"last_touch_id": string | null,"lead_id": string,"touches": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"lead_touch_credit": {
+                  Row: {
+                    "channel": string,"company_id": string,"is_first": boolean | null,"is_last": boolean | null,"is_last_non_direct": boolean | null,"lead_id": string | null,"linear_credit": number | null,"page_id": string | null,"position_credit": number | null,"session_id": string,"touch_id": string,"touch_position": number | null,"touched_at": string,"touches": number | null,"utm_campaign": string | null,"utm_content": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "lead_attribution"
+      referencedColumns: ["company_id","lead_id"]
+    }
+                  ]
+                }
           }
           Functions: {
-            [_ in never]: never
+            "ab_test_results":
+{ Args: { "ab_test_id": string }; Returns: {
+              "ci_high": number,"ci_low": number,"conversion_rate": number,"conversions": number,"is_control": boolean,"lift": number,"page_id": string,"page_name": string,"page_variant": string,"sessions": number,"significant": boolean,"won": number,"won_revenue": number,"z_score": number
+            }[]
+                           },
+"daily_web_traffic":
+{ Args: { "domain_id"?: string,"from_date"?: string,"to_date"?: string }; Returns: {
+              "day": string,"leads": number,"sessions": number
+            }[]
+                           },
+"utm_performance":
+{ Args: { "campaign"?: string,"domain_id"?: string,"from_date"?: string,"medium"?: string,"model"?: string,"source"?: string,"to_date"?: string }; Returns: {
+              "leads": number,"qualified": number,"sessions": number,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string,"utm_term": string,"won": number,"won_revenue": number
+            }[]
+                           }
           }
           Enums: {
             [_ in never]: never
