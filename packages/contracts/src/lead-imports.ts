@@ -10,13 +10,49 @@ export const leadImportMaxBytes = 50 * 1024 * 1024;
 /** Content types accepted for the upload body (browsers label .csv files differently per platform). */
 export const leadImportContentTypes = ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel'] as const;
 
+/**
+ * Text encodings a CSV upload may be in: UTF-8 (with or without BOM), or Windows-1252, which Excel's
+ * "CSV (separado por vírgulas)" writes on Brazilian Windows and which ISO-8859-1 text also reads as.
+ * `leads-import` detects it (UTF-8 while the bytes are valid UTF-8) unless `?encoding=` says which.
+ */
+export const csvEncodings = ['utf-8', 'windows-1252'] as const;
+export type CsvEncoding = (typeof csvEncodings)[number];
+
+export function isCsvEncoding(value: unknown): value is CsvEncoding {
+  return typeof value === 'string' && (csvEncodings as readonly string[]).includes(value);
+}
+
+/**
+ * The encoding of a file from its first bytes (`complete` when they are the whole file): UTF-8 when
+ * they are valid UTF-8 (a character cut at the end of an incomplete prefix is not held against it),
+ * else Windows-1252. The console shows this guess in the mapping step; the upload decides on all bytes.
+ */
+export function detectCsvEncoding(bytes: Uint8Array, complete: boolean): CsvEncoding {
+  let end = bytes.length;
+  if (!complete) {
+    // Drop a UTF-8 sequence the prefix may have cut: at most 3 continuation bytes after its lead byte.
+    for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+      const byte = bytes[bytes.length - back]!;
+      if ((byte & 0xc0) === 0x80) continue;
+      if (byte >= 0xc0) end = bytes.length - back;
+      break;
+    }
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
 /** Error codes `leads-import` answers with, beside the generic ones (401/403/405/500). */
 export const leadImportErrorCodes = [
-  'invalid_request', // 400: file_name or mapping parameter missing, file_name too long
+  'invalid_request', // 400: file_name or mapping parameter missing, file_name too long, unknown encoding
   'bad_mapping_json', // 400: the mapping parameter is not JSON
   'invalid_mapping', // 422: mapping fails its schema, names columns the header lacks, or no e-mail column
   'file_too_large', // 413: Content-Length or streamed size above leadImportMaxBytes
-  'not_csv', // 415 (content type) or 422 (binary, invalid UTF-8)
+  'not_csv', // 415 (content type) or 422 (binary; invalid UTF-8 when UTF-8 was asked for or other UTF-8 came first)
   'missing_header', // 422: empty file or no readable header line
   'wrong_separator', // 422: the header is one column but the mapping names several
   'no_rows', // 422: a header and no data rows
@@ -36,17 +72,21 @@ export const LeadImportAcceptedSchema = z.object({
   status: z.literal('parsing'),
   file_size_bytes: z.int().positive(),
   slices_total: z.int().positive(),
+  /** The encoding the file is read in (detected, or as asked with ?encoding=). */
+  encoding: z.enum(csvEncodings),
 });
 export type LeadImportAccepted = z.infer<typeof LeadImportAcceptedSchema>;
 
 /**
  * Where the CSV reader stopped at the end of a slice, so the next slice continues the same record:
  * the reader's state machine, the record read so far (at most the record length limit), the bytes of a
- * UTF-8 character cut by the slice boundary, and the physical line reached. `skip_records` is 1 until
+ * UTF-8 character cut by the slice boundary (none in Windows-1252), and the physical line reached. `skip_records` is 1 until
  * the header record has been read again (the upload already checked it).
  */
 export const CsvCarrySchema = z.strictObject({
   separator: z.enum([',', ';']),
+  /** How the file's bytes are decoded; absent on parse steps queued before 20261202 (then UTF-8). */
+  encoding: z.enum(csvEncodings).default('utf-8'),
   pending_bytes: z.array(z.int().min(0).max(255)).max(3),
   at_start: z.boolean(),
   skip_records: z.int().nonnegative(),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { CsvCarrySchema } from '@rastro/contracts/lead-imports.ts';
 import {
   type CsvCarry,
+  type CsvEncoding,
   CsvError,
   type CsvOptions,
   type CsvRecord,
@@ -42,9 +43,9 @@ async function sliced(input: Uint8Array | string, pieceSize?: number, options: C
  * Parses slices one after the other, in steps of at most `maxRecords` records, the carry going through
  * JSON and its schema as on the queue.
  */
-function parseSlices(slices: Uint8Array[], separator: ',' | ';', options: CsvSliceOptions = {}) {
+function parseSlices(slices: Uint8Array[], separator: ',' | ';', options: CsvSliceOptions = {}, encoding: CsvEncoding = 'utf-8') {
   const records: CsvRecord[] = [];
-  let carry: CsvCarry = startCsvCarry(separator);
+  let carry: CsvCarry = startCsvCarry(separator, encoding);
   slices.forEach((slice, i) => {
     let offset = 0;
     do {
@@ -66,9 +67,9 @@ async function readAll(input: Uint8Array | string, pieceSize?: number, options: 
   const { upload, slices } = await sliced(input, pieceSize, options);
   const bytes = slices.reduce((n, slice) => n + slice.byteLength, 0);
   assert.equal(bytes, upload.bytesRead(), 'the slices hold every byte read');
-  const records = parseSlices(slices, upload.separator, options);
+  const records = parseSlices(slices, upload.separator, options, upload.encoding());
   assert.equal(upload.hasRows(), records.length > 0, 'the upload knows whether rows follow the header');
-  return { separator: upload.separator, header: upload.header, records };
+  return { separator: upload.separator, header: upload.header, records, encoding: upload.encoding() };
 }
 
 /** Reads the whole upload (its slices) and throws what the upload throws. */
@@ -204,23 +205,75 @@ Deno.test('csv: empty input and blank-only input have no header', async () => {
   await rejectsWith(upload('x'.repeat(5000), undefined, { maxHeaderChars: 1000 }), 'missing_header');
 });
 
-Deno.test('csv: binary and non-UTF-8 input is not CSV', async () => {
+Deno.test('csv: binary input is not CSV, nor invalid UTF-8 in a file read as UTF-8', async () => {
   const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
   const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]);
-  const latin1 = new Uint8Array([...encoder.encode('email;nome\na@x.test;Jo'), 0xe3, 0x6f, 0x0a]);
   const utf16 = new Uint8Array([0xff, 0xfe, 0x65, 0x00, 0x6d, 0x00, 0x0a, 0x00]);
-  for (const [name, bytes] of [['png', png], ['xlsx/zip', zip], ['latin-1', latin1], ['utf-16', utf16]] as const) {
+  for (const [name, bytes] of [['png', png], ['xlsx/zip', zip], ['utf-16', utf16]] as const) {
     await rejectsWith(upload(bytes), 'not_csv').catch((error) => {
       throw new Error(`${name}: ${error.message}`);
     });
   }
+  const latin1 = new Uint8Array([...encoder.encode('email;nome\na@x.test;Jo'), 0xe3, 0x6f, 0x0a]);
+  await rejectsWith(upload(latin1, undefined, { encoding: 'utf-8' }), 'not_csv');
+  // After UTF-8 text (here with a BOM, or an "ã"), a byte that is not UTF-8 is a broken file, not Windows-1252.
+  await rejectsWith(upload(new Uint8Array([0xef, 0xbb, 0xbf, ...latin1])), 'not_csv');
+  await rejectsWith(upload(new Uint8Array([...encoder.encode('email;nome\na@x.test;São\n'), ...latin1.subarray(11)])), 'not_csv');
   // Binary found far after the header fails while the slices stream.
   await rejectsWith(upload(`email\n${'a@x.test\n'.repeat(10)}\u0000\u0001\n`, 16, { sliceBytes: 8 }), 'not_csv');
-  // A sequence cut off at the very end is invalid too.
-  await rejectsWith(upload(new Uint8Array([...encoder.encode('email\na@x.test\n'), 0xc3])), 'not_csv');
+  // A sequence cut off at the very end is invalid too, in a file read as UTF-8.
+  await rejectsWith(upload(new Uint8Array([...encoder.encode('email\na@x.test\n'), 0xc3]), undefined, { encoding: 'utf-8' }), 'not_csv');
   // The slice parser refuses invalid bytes too (never the ones an upload accepted).
-  assert.throws(() => parseCsvSlice(new Uint8Array([0x61, 0xff, 0x0a]), startCsvCarry(','), true), CsvError);
-  assert.throws(() => parseCsvSlice(new Uint8Array([0x61, 0xc3]), startCsvCarry(','), true), CsvError);
+  assert.throws(() => parseCsvSlice(new Uint8Array([0x61, 0xff, 0x0a]), startCsvCarry(',', 'utf-8'), true), CsvError);
+  assert.throws(() => parseCsvSlice(new Uint8Array([0x61, 0xc3]), startCsvCarry(',', 'utf-8'), true), CsvError);
+});
+
+/** `text` as Windows-1252 bytes (every character of it is in Latin-1, where the two agree). */
+function windows1252(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => {
+    assert.ok(c.charCodeAt(0) < 0x100 && !(c.charCodeAt(0) >= 0x80 && c.charCodeAt(0) < 0xa0), `not Latin-1: ${c}`);
+    return c.charCodeAt(0);
+  });
+}
+
+Deno.test('csv: a Windows-1252 file (Excel "CSV separado por vírgulas") is detected and read intact', async () => {
+  const text = 'email;nome;cidade;valor\r\njoao@x.test;João;São José;1.234,56\r\nmaria@x.test;Conceição;Brasília;10\r\n';
+  const bytes = windows1252(text);
+  for (const pieceSize of [1, 2, 5, 29, 1000]) {
+    for (const sliceBytes of [3, 16, 1024]) {
+      const { encoding, header, records } = await readAll(bytes, pieceSize, { sliceBytes, windowBytes: 7 });
+      const at = `piece size ${pieceSize}, slice ${sliceBytes}`;
+      assert.equal(encoding, 'windows-1252', at);
+      assert.deepEqual(header.fields, ['email', 'nome', 'cidade', 'valor'], at);
+      assert.deepEqual(records.map((r) => r.fields), [
+        ['joao@x.test', 'João', 'São José', '1.234,56'],
+        ['maria@x.test', 'Conceição', 'Brasília', '10'],
+      ], at);
+    }
+  }
+  // The first non-UTF-8 byte may come late (here in the last record) or in the header itself.
+  const late = windows1252(`email;nome\n${'a@x.test;Ana\n'.repeat(50)}c@x.test;Conceição\n`);
+  const lateRead = await readAll(late, 16, { sliceBytes: 64 });
+  assert.equal(lateRead.encoding, 'windows-1252');
+  assert.deepEqual(lateRead.records.at(-1)?.fields, ['c@x.test', 'Conceição']);
+  const inHeader = await readAll(windows1252('e-mail;endereço\na@x.test;Rua Ação\n'), 3);
+  assert.deepEqual([inHeader.encoding, inHeader.header.fields, inHeader.records[0].fields], [
+    'windows-1252', ['e-mail', 'endereço'], ['a@x.test', 'Rua Ação'],
+  ]);
+  // ISO-8859-1 text is the same bytes; asking for Windows-1252 reads a file that is all ASCII so far too.
+  const forced = await readAll(windows1252('email;nome\na@x.test;Zé\n'), undefined, { encoding: 'windows-1252' });
+  assert.deepEqual([forced.encoding, forced.records[0].fields], ['windows-1252', ['a@x.test', 'Zé']]);
+});
+
+Deno.test('csv: UTF-8, with or without a byte-order mark, and ASCII-only files read as UTF-8', async () => {
+  for (const text of ['email;nome\na@x.test;João\n', '\uFEFFemail;nome\na@x.test;João\n', 'email\na@x.test\n']) {
+    const { encoding, records } = await readAll(text, 2);
+    assert.equal(encoding, 'utf-8', JSON.stringify(text));
+    assert.equal(records[0].fields[0], 'a@x.test');
+  }
+  // Forced to Windows-1252, UTF-8 bytes read as what they are in it (the person chose so).
+  const { records } = await readAll('email;nome\na@x.test;João\n', undefined, { encoding: 'windows-1252' });
+  assert.equal(records[0].fields[1], 'JoÃ£o');
 });
 
 Deno.test('csv: the byte limit is enforced while streaming', async () => {
@@ -298,7 +351,7 @@ Deno.test('csv: the same records whatever the slice boundaries (records, CRLF, U
 
 Deno.test('csv: a step stops after the window that reached maxRecords, however short the rows', () => {
   const slice = encoder.encode(`email\n${'x\n'.repeat(100_000)}`);
-  const first = parseCsvSlice(slice, startCsvCarry(','), true, { maxRecords: 1000, windowBytes: 1024 });
+  const first = parseCsvSlice(slice, startCsvCarry(',', 'utf-8'), true, { maxRecords: 1000, windowBytes: 1024 });
   assert.equal(first.consumed, 2048, 'two windows: the second reached 1,000 records');
   assert.equal(first.records.length, 1021, '(2048 - 6) / 2 rows after the header');
   assert.deepEqual(first.records[0], { line: 2, fields: ['x'] });
@@ -311,7 +364,7 @@ Deno.test('csv: a step stops after the window that reached maxRecords, however s
 Deno.test('csv: a U+FEFF starting a later slice is text, not a byte-order mark', () => {
   const first = encoder.encode('email,name\n');
   const second = encoder.encode('\uFEFFa@x.test,A\n');
-  const one = parseCsvSlice(first, startCsvCarry(','), false);
+  const one = parseCsvSlice(first, startCsvCarry(',', 'utf-8'), false);
   assert.deepEqual(one.records, [], 'the header is skipped');
   assert.equal(one.carry.skip_records, 0);
   assert.equal(one.carry.at_start, false);

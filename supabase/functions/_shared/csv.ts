@@ -1,13 +1,16 @@
 // CSV reading for uploads, in two halves that never hold the whole file:
 // - openCsvUpload reads the request body once, front to back, with only cheap native checks on every
-//   byte (fatal UTF-8 decoding, a regular expression for binary characters, the byte limit), parses
+//   byte (decoding, a regular expression for binary characters, the byte limit), parses
 //   the header record, makes sure a data record follows, and hands the raw bytes on in slices to store;
 // - parseCsvSlice parses one stored slice later, continuing from the carry the previous slice left
 //   (a record, a CRLF or a UTF-8 character may be cut anywhere by a slice boundary).
 //
 // What it accepts (RFC 4180 plus what spreadsheets actually export):
-// - UTF-8, with or without a byte-order mark. Invalid UTF-8, NUL or other C0 control characters (tab,
-//   line feed, vertical tab, form feed and carriage return excepted) mean the upload is not a CSV file.
+// - UTF-8, with or without a byte-order mark, or Windows-1252 (what Excel's "CSV (separado por
+//   vírgulas)" writes; ISO-8859-1 text reads the same): detected while streaming — UTF-8 as long as the
+//   bytes are valid UTF-8; a byte that is not, before any other non-ASCII character, makes the whole
+//   file Windows-1252 — or forced by the caller. NUL or other C0 control characters (tab, line feed,
+//   vertical tab, form feed and carriage return excepted) mean the upload is not a CSV file.
 // - `,` or `;` as separator, chosen from the header record: whichever occurs more often outside quotes
 //   (`,` when neither does, i.e. a one-column file).
 // - Quoted fields with `""` for a quote and separators or line breaks inside; CRLF, LF or a lone CR
@@ -16,9 +19,9 @@
 // not shift the numbers of later records). Records whose fields are all blank (empty lines, `;;;`
 // rows spreadsheets leave behind) are skipped. Malformed quoting or an over-long record does not stop
 // the file: that record comes back with a `problem` and no fields, and reading continues.
-import type { CsvCarry } from '@rastro/contracts/lead-imports.ts';
+import type { CsvCarry, CsvEncoding } from '@rastro/contracts/lead-imports.ts';
 
-export type { CsvCarry };
+export type { CsvCarry, CsvEncoding };
 
 export type CsvRecord = {
   /** Physical line (1-based) the record starts on. */
@@ -51,6 +54,8 @@ export type CsvOptions = {
   maxHeaderChars?: number;
   /** Bytes per slice handed out by CsvUpload.slices() (the last one may be smaller). */
   sliceBytes?: number;
+  /** Read the file in this encoding instead of detecting it. */
+  encoding?: CsvEncoding;
 };
 
 export type CsvUpload = {
@@ -66,6 +71,8 @@ export type CsvUpload = {
   bytesRead(): number;
   /** Whether a data record follows the header; final once slices() is exhausted. */
   hasRows(): boolean;
+  /** The file's encoding: as forced, else as detected so far (final once slices() is exhausted). */
+  encoding(): CsvEncoding;
   /** Stops reading (the rest of the body is not wanted, e.g. the header does not fit the mapping). */
   close(): Promise<void>;
 };
@@ -85,36 +92,115 @@ const binaryCharacters = /[\u0000-\u0008\u000e-\u001f]/;
 
 type Piece = { bytes: Uint8Array | null; text: string };
 
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+// deno-lint-ignore no-control-regex
+const nonAscii = /[^\u0000-\u007f]/;
+/** A character UTF-8 decoding produced from valid multi-byte bytes (U+FFFD marks the invalid ones). */
+// deno-lint-ignore no-control-regex
+const utf8Beside = /[^\u0000-\u007f\ufffd]/;
+
 /**
- * Decodes the byte stream as UTF-8 (dropping a leading BOM), enforcing the byte limit and the text
- * check; yields each piece's bytes beside its text (a character cut between pieces is in the later text).
+ * Turns a file's bytes into text as they stream in. Forced to an encoding, it decodes in that one
+ * (UTF-8 fatally: invalid bytes → `not_csv`). Otherwise it reads UTF-8 (dropping a leading BOM) and,
+ * while it has produced nothing but ASCII, the first invalid byte makes the file Windows-1252: the
+ * text so far is the same in both, and the bytes the UTF-8 decoder was still holding are decoded
+ * again with the piece that failed. After a BOM or another non-ASCII character the file is UTF-8.
+ */
+export class CsvTextDecoder {
+  private chosen: CsvEncoding | null;
+  private utf8 = new TextDecoder('utf-8', { fatal: true });
+  private readonly windows1252 = new TextDecoder('windows-1252');
+  /** While undecided: bytes read and characters produced (equal but for bytes the decoder holds). */
+  private bytesIn = 0;
+  private charsOut = 0;
+  /** While undecided: the last bytes read, where the decoder's held bytes come from. */
+  private tail: Uint8Array = new Uint8Array(0);
+  private readonly head: number[] = [];
+
+  constructor(forced?: CsvEncoding) {
+    this.chosen = forced ?? null;
+  }
+
+  /** The encoding decided, or the one the file still reads as (UTF-8) while it is all ASCII. */
+  encoding(): CsvEncoding {
+    return this.chosen ?? 'utf-8';
+  }
+
+  /** The text of `bytes` (null: the end of the file). Throws CsvError `not_csv` for invalid UTF-8. */
+  decode(bytes: Uint8Array | null): string {
+    if (this.chosen === 'windows-1252') return bytes ? this.windows1252.decode(bytes, { stream: true }) : '';
+    if (this.chosen === 'utf-8') {
+      try {
+        return bytes ? this.utf8.decode(bytes, { stream: true }) : this.utf8.decode();
+      } catch {
+        throw new CsvError('not_csv', 'The file is not UTF-8 text');
+      }
+    }
+    return this.decodeUndecided(bytes);
+  }
+
+  private decodeUndecided(bytes: Uint8Array | null): string {
+    if (bytes && this.head.length < 3) {
+      for (const byte of bytes.subarray(0, 3 - this.head.length)) this.head.push(byte);
+      if (this.head.length === 3 && this.head.every((byte, i) => byte === UTF8_BOM[i])) {
+        this.chosen = 'utf-8';
+        return this.decode(bytes);
+      }
+    }
+    let text: string;
+    try {
+      text = bytes ? this.utf8.decode(bytes, { stream: true }) : this.utf8.decode();
+    } catch {
+      const held = this.tail.subarray(this.tail.byteLength - (this.bytesIn - this.charsOut));
+      const again = new Uint8Array(held.byteLength + (bytes?.byteLength ?? 0));
+      again.set(held);
+      if (bytes) again.set(bytes, held.byteLength);
+      // Valid UTF-8 beside the invalid bytes in the same piece: a broken UTF-8 file, not Windows-1252.
+      if (utf8Beside.test(new TextDecoder('utf-8').decode(again))) {
+        this.chosen = 'utf-8';
+        throw new CsvError('not_csv', 'The file is not UTF-8 text');
+      }
+      this.chosen = 'windows-1252';
+      return this.windows1252.decode(again);
+    }
+    if (nonAscii.test(text)) {
+      this.chosen = 'utf-8';
+      return text;
+    }
+    if (bytes) {
+      this.bytesIn += bytes.byteLength;
+      this.charsOut += text.length;
+      this.tail = bytes.byteLength >= 3 ? bytes.subarray(bytes.byteLength - 3) : Uint8Array.of(...this.tail, ...bytes).slice(-3);
+    }
+    return text;
+  }
+}
+
+/**
+ * Decodes the byte stream (CsvTextDecoder), enforcing the byte limit and the text check; yields each
+ * piece's bytes beside its text (a character cut between pieces is in the later text).
  */
 async function* decodePieces(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
   counter: { bytes: number },
+  decoder: CsvTextDecoder,
 ): AsyncGenerator<Piece> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = stream.getReader();
   let finished = false;
   try {
     while (true) {
       const { done, value } = await reader.read();
       let text: string;
-      try {
-        if (done) {
-          finished = true;
-          text = decoder.decode();
-        } else {
-          counter.bytes += value.byteLength;
-          if (counter.bytes > maxBytes) {
-            throw new CsvError('file_too_large', `The file is larger than ${maxBytes} bytes`);
-          }
-          text = decoder.decode(value, { stream: true });
+      if (done) {
+        finished = true;
+        text = decoder.decode(null);
+      } else {
+        counter.bytes += value.byteLength;
+        if (counter.bytes > maxBytes) {
+          throw new CsvError('file_too_large', `The file is larger than ${maxBytes} bytes`);
         }
-      } catch (error) {
-        if (error instanceof TypeError) throw new CsvError('not_csv', 'The file is not UTF-8 text');
-        throw error;
+        text = decoder.decode(value);
       }
       if (binaryCharacters.test(text)) throw new CsvError('not_csv', 'The file contains binary data, not CSV text');
       yield { bytes: done ? null : value, text };
@@ -244,7 +330,7 @@ class CsvParser {
   }
 
   /** The record in progress and the position reached (the CsvCarry fields the parser owns). */
-  snapshot(): Omit<CsvCarry, 'separator' | 'pending_bytes' | 'at_start' | 'skip_records'> {
+  snapshot(): Omit<CsvCarry, 'separator' | 'encoding' | 'pending_bytes' | 'at_start' | 'skip_records'> {
     return {
       state: this.state,
       fields: [...this.fields],
@@ -424,7 +510,8 @@ export async function openCsvUpload(stream: ReadableStream<Uint8Array>, options:
   const maxRecordChars = options.maxRecordChars ?? defaultCsvMaxRecordChars;
   const slicer = new Slicer(options.sliceBytes ?? 1024 * 1024);
   const counter = { bytes: 0 };
-  const pieces = decodePieces(stream, maxBytes, counter);
+  const decoder = new CsvTextDecoder(options.encoding);
+  const pieces = decodePieces(stream, maxBytes, counter, decoder);
   /** Full slices not handed out yet. */
   const ready: Uint8Array[] = [];
   let ended = false;
@@ -514,14 +601,16 @@ export async function openCsvUpload(stream: ReadableStream<Uint8Array>, options:
     slices,
     bytesRead: () => counter.bytes,
     hasRows: () => rowsFound,
+    encoding: () => decoder.encoding(),
     close: async () => void await pieces.return(undefined),
   };
 }
 
 /** The carry a file's first slice starts from: nothing read yet, the header record still to skip. */
-export function startCsvCarry(separator: CsvSeparator): CsvCarry {
+export function startCsvCarry(separator: CsvSeparator, encoding: CsvEncoding): CsvCarry {
   return {
     separator,
+    encoding,
     pending_bytes: [],
     at_start: true,
     skip_records: 1,
@@ -561,8 +650,8 @@ export type CsvSliceOptions = Pick<CsvOptions, 'maxRecordChars'> & {
  * bytes that was, and the carry for the bytes after them. It reads `windowBytes` at a time and stops
  * after the window in which `maxRecords` records were reached, so one call's records, and memory, stay
  * bounded however short the rows are. `final` marks the file's last bytes: when all of them are consumed
- * the record still open is finished. Throws CsvError `not_csv` for bytes that are not UTF-8 (never for
- * bytes openCsvUpload accepted).
+ * the record still open is finished. The bytes are read in `carry.encoding`. Throws CsvError `not_csv`
+ * for bytes that are not UTF-8 in a UTF-8 file (never for bytes openCsvUpload accepted).
  */
 export function parseCsvSlice(
   bytes: Uint8Array,
@@ -573,6 +662,7 @@ export function parseCsvSlice(
   const maxRecords = options.maxRecords ?? Infinity;
   const windowBytes = options.windowBytes ?? 16 * 1024;
   const parser = new CsvParser(carry.separator, options.maxRecordChars ?? defaultCsvMaxRecordChars, carry);
+  const encoding = carry.encoding;
   let pending = Uint8Array.from(carry.pending_bytes);
   let atStart = carry.at_start;
   let consumed = 0;
@@ -584,10 +674,11 @@ export function parseCsvSlice(
       input.set(pending);
       input.set(bytes.subarray(consumed, end), pending.byteLength);
     }
-    const complete = final && end === bytes.byteLength ? input.byteLength : completeUtf8Length(input);
+    // Windows-1252 is one byte per character: no character is ever cut.
+    const complete = encoding === 'windows-1252' || (final && end === bytes.byteLength) ? input.byteLength : completeUtf8Length(input);
     try {
       // Only the file's very first bytes may hold the byte-order mark; later a U+FEFF is text.
-      parser.push(new TextDecoder('utf-8', { fatal: true, ignoreBOM: !atStart }).decode(input.subarray(0, complete)));
+      parser.push(new TextDecoder(encoding, { fatal: true, ignoreBOM: !atStart }).decode(input.subarray(0, complete)));
     } catch {
       throw new CsvError('not_csv', 'The file is not UTF-8 text');
     }
@@ -602,6 +693,7 @@ export function parseCsvSlice(
     consumed,
     carry: {
       separator: carry.separator,
+      encoding,
       pending_bytes: [...pending],
       at_start: atStart,
       skip_records: carry.skip_records - skipped,

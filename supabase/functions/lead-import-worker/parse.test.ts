@@ -143,7 +143,7 @@ stackTest('parse steps: a parse message delivered twice (before and after parsin
     offset: 0,
     header: ['Nome', 'E-mail', 'Telefone'],
     fields: { email: 1, name: 0, phone: 2 },
-    carry: startCsvCarry(';'),
+    carry: startCsvCarry(';', 'utf-8'),
   };
   await db.query(`select pgmq.send('lead_import', $1), pgmq.send('lead_import', $1)`, [JSON.stringify(first)]);
 
@@ -192,7 +192,7 @@ stackTest(
       offset: 0,
       header: ['email'],
       fields: { email: 0 },
-      carry: startCsvCarry(','),
+      carry: startCsvCarry(',', 'utf-8'),
     };
     await db.query('begin');
     const { rows: [tired] } = await db.query(`select pgmq.send('lead_import', $1) as msg_id`, [JSON.stringify(step)]);
@@ -259,7 +259,7 @@ Deno.test('parse steps: what one step costs (printed, not asserted)', async () =
     offset: 0,
     header: ['email', 'name', 'phone'],
     fields: { email: 0, name: 1, phone: 2 },
-    carry: startCsvCarry(','),
+    carry: startCsvCarry(',', 'utf-8'),
   };
   /** Parses `bytes` in steps as the worker does (default limits); prints the costliest step. */
   const stepThrough = (what: string, bytes: Uint8Array) => {

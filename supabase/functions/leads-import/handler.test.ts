@@ -15,6 +15,7 @@ type Upload = {
   fileName?: string | null;
   mapping?: unknown;
   rawMapping?: string;
+  encoding?: string;
   contentType?: string | null;
   headers?: Record<string, string>;
 };
@@ -25,6 +26,7 @@ function uploadUrl(base: string, upload: Upload): string {
   const mappingText = upload.rawMapping ??
     (upload.mapping === undefined ? JSON.stringify(mapping) : JSON.stringify(upload.mapping));
   url.searchParams.set('mapping', mappingText);
+  if (upload.encoding !== undefined) url.searchParams.set('encoding', upload.encoding);
   return url.toString();
 }
 
@@ -128,7 +130,11 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
   await expectRefused(await upload({ token, body: png }), 422, 'not_csv', before);
   const latin1 = new Uint8Array([...encoder.encode('email,name,phone\r\na@example.com,Jo'), 0xe3, 0x6f, 0x0d, 0x0a]);
-  await expectRefused(await upload({ token, body: latin1 }), 422, 'not_csv', before);
+  await expectRefused(await upload({ token, body: latin1, encoding: 'utf-8' }), 422, 'not_csv', before);
+  await expectRefused(await upload({ token, body: good, encoding: 'latin-9' }), 400, 'invalid_request', before);
+  // UTF-8 text, then a byte that is not UTF-8: a broken file, not a Windows-1252 one.
+  const mixed = new Uint8Array([...encoder.encode('email,name,phone\r\nb@example.com,São,\r\n'), ...latin1.subarray(17)]);
+  await expectRefused(await upload({ token, body: mixed }), 422, 'not_csv', before);
 
   // A file that goes wrong after thousands of rows (slices were already stored): all rolled back.
   const lateBinary = `email,name,phone\n${
@@ -144,7 +150,7 @@ stackTest('leads-import: bad uploads are refused with a code and write nothing',
   );
   const lateLatin1 = new Uint8Array([...encoder.encode(lateBinary.slice(0, -3)), 0xe3]);
   await expectRefused(
-    await smallSlices(uploadRequest('http://functions.local/leads-import', { token, body: lateLatin1 })),
+    await smallSlices(uploadRequest('http://functions.local/leads-import', { token, body: lateLatin1, encoding: 'utf-8' })),
     422,
     'not_csv',
     before,
@@ -210,6 +216,7 @@ stackTest(
       status: 'parsing',
       file_size_bytes: size,
       slices_total: Math.ceil(size / 1000),
+      encoding: 'utf-8',
     });
 
     const db = await adminDb();
@@ -259,6 +266,47 @@ stackTest(
     });
   },
 );
+
+/** `text` as Windows-1252 bytes (only Latin-1 characters, where the two agree). */
+function windows1252(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+stackTest('leads-import: a Windows-1252 file saved by Excel imports with its accents intact', async () => {
+  const token = await signIn(demoUsers.admin);
+  const run = crypto.randomUUID().slice(0, 8);
+  const body = windows1252(csv([
+    'Nome;E-mail;Cidade;Valor',
+    `João da Silva;joao.${run}@example.com;São José;1.234,56`,
+    `Maria da Conceição;maria.${run}@example.com;Florianópolis;"2.000,00"`,
+    `Zé Brandão;ze.${run}@example.com;São José;10`,
+  ]));
+  assert.ok(body.includes(0xe3) && !body.includes(0xc3), 'the bytes are Windows-1252, not UTF-8');
+  const res = await upload({
+    token,
+    body,
+    fileName: `excel-${run}.csv`,
+    mapping: { columns: { email: 'E-mail', name: 'Nome', company_name: 'Cidade', value: 'Valor' } },
+  });
+  const accepted = LeadImportAcceptedSchema.parse(await res.json());
+  assert.equal(res.status, 202);
+  assert.equal(accepted.encoding, 'windows-1252', 'detected');
+
+  const db = await adminDb();
+  await eventually('the import to complete', async () => {
+    const { rows: [state] } = await db.query('select status from lead.lead_imports where id = $1', [accepted.import_id]);
+    return state.status === 'completed' ? true : undefined;
+  });
+  const { rows } = await db.query(
+    `select name, company_name, value::text from lead.leads where email like '%.' || $1 || '@example.com' order by email`,
+    [run],
+  );
+  assert.deepEqual(rows, [
+    { name: 'João da Silva', company_name: 'São José', value: '1234.56' },
+    { name: 'Maria da Conceição', company_name: 'Florianópolis', value: '2000.00' },
+    { name: 'Zé Brandão', company_name: 'São José', value: '10.00' },
+  ]);
+});
 
 stackTest('leads-import: a member of another company cannot see the import (RLS)', async () => {
   const adminToken = await signIn(demoUsers.admin);

@@ -1,4 +1,4 @@
-// leads-import: a member uploads a CSV file of leads. The body streams through cheap checks only (UTF-8,
+// leads-import: a member uploads a CSV file of leads. The body streams through cheap checks only (text encoding,
 // binary characters, size, the header record against the mapping, some data after it) and its bytes are
 // stored in slices (lead.lead_import_slices) in the same transaction that creates the lead.lead_imports
 // row and queues the first parse step, committed only once the whole file has been read. Any problem
@@ -6,6 +6,8 @@
 // applying them is lead-import-worker's, a slice per invocation step, so no request here parses a whole
 // file (Supabase: 2 s of CPU per request). Contract: docs/decisions/0003-csv-import.md.
 import {
+  type CsvEncoding,
+  isCsvEncoding,
   type LeadImportAccepted,
   leadImportContentTypes,
   leadImportMaxBytes,
@@ -66,6 +68,18 @@ function mappingOf(url: URL): LeadImportMapping {
     );
   }
   return parsed.data;
+}
+
+/** `?encoding=utf-8|windows-1252` forces how the file is read; absent, it is detected. */
+function encodingOf(url: URL): CsvEncoding | undefined {
+  const asked = url.searchParams.get('encoding');
+  if (asked === null || asked === '') return undefined;
+  if (!isCsvEncoding(asked)) {
+    throw new HttpError(400, 'invalid_request', 'Pass ?encoding= as utf-8 or windows-1252, or leave it out to detect it', {
+      encoding: asked,
+    });
+  }
+  return asked;
 }
 
 function checkContentType(req: Request): void {
@@ -172,13 +186,14 @@ export function createLeadsImportHandler(options: LeadsImportOptions = {}): (req
       const url = new URL(req.url);
       const fileName = fileNameOf(url);
       const mapping = mappingOf(url);
+      const encoding = encodingOf(url);
       checkContentType(req);
       checkDeclaredSize(req, maxBytes);
       if (!req.body) {
         throw new HttpError(422, 'missing_header', 'The file is empty: a header line naming the columns is required');
       }
 
-      const accepted = await storeUpload(req.body, claims, fileName, mapping, sliceBytes, maxBytes);
+      const accepted = await storeUpload(req.body, claims, fileName, mapping, { sliceBytes, maxBytes, encoding });
       return Response.json(accepted, { status: 202, headers: cors });
     } catch (error) {
       return toErrorResponse(asHttpError(error, maxBytes), cors);
@@ -191,10 +206,9 @@ async function storeUpload(
   claims: Record<string, unknown>,
   fileName: string,
   mapping: LeadImportMapping,
-  sliceBytes: number,
-  maxBytes: number,
+  reading: { sliceBytes: number; maxBytes: number; encoding: CsvEncoding | undefined },
 ): Promise<LeadImportAccepted> {
-  const csv = await openCsvUpload(body, { maxBytes, sliceBytes });
+  const csv = await openCsvUpload(body, reading);
   let fields: Record<string, number>;
   try {
     fields = Object.fromEntries(columnPositions(csv.header, csv.separator, mapping));
@@ -224,7 +238,8 @@ async function storeUpload(
       ]);
     }
     if (!csv.hasRows()) throw new HttpError(422, 'no_rows', 'The file has a header line but no data rows');
-    const firstParse = { header, fields, carry: startCsvCarry(csv.separator) };
+    // The encoding is final now that every byte went through the decoder.
+    const firstParse = { header, fields, carry: startCsvCarry(csv.separator, csv.encoding()) };
     const { rows: [finished] } = await db.query<{ slices_total: number }>(
       'select lead.finish_import_upload($1, $2, $3) as slices_total',
       [importId, csv.bytesRead(), JSON.stringify(firstParse)],
@@ -234,6 +249,7 @@ async function storeUpload(
       status: 'parsing',
       file_size_bytes: csv.bytesRead(),
       slices_total: finished.slices_total,
+      encoding: csv.encoding(),
     };
   });
 }

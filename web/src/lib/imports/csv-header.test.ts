@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { guessMapping, sniffCsvHeader } from './csv-header.ts';
+import { overwriteGetLocale } from '#lib/paraglide/runtime.js';
+import { decodeCsvPrefix, detectCsvEncoding, guessMapping, sniffCsvHeader } from './csv-header.ts';
+
+// The problems are checked in English; the catalogue test checks pt-BR has each of them.
+overwriteGetLocale(() => 'en');
+
+/** Latin-1 text as Windows-1252 bytes, the way Excel saves "CSV (separado por vírgulas)". */
+const windows1252 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 describe('reading a CSV header in the browser', () => {
 	it('reads a comma-separated header and a few sample rows', () => {
@@ -42,6 +49,26 @@ describe('reading a CSV header in the browser', () => {
 		expect(sniffCsvHeader('email,name,email\n')).toMatchObject({ ok: false, problem: expect.stringContaining('email') });
 		expect(sniffCsvHeader('email\tname\n')).toMatchObject({ ok: false, problem: expect.stringContaining('separated') });
 		expect(sniffCsvHeader('PK\u0003\u0004\u0000\u0000binary')).toMatchObject({ ok: false, problem: expect.stringContaining('CSV') });
+	});
+});
+
+describe('the encoding of the file', () => {
+	it('detects UTF-8, and Windows-1252 when the bytes are not UTF-8', () => {
+		const utf8 = new TextEncoder().encode('Nome;E-mail\nJoão;j@x.com\n');
+		expect(detectCsvEncoding(utf8, true)).toBe('utf-8');
+		expect(detectCsvEncoding(windows1252('Nome;Cidade\nConceição;São José\n'), true)).toBe('windows-1252');
+		// A prefix may cut a UTF-8 character in two: that is not held against UTF-8.
+		expect(detectCsvEncoding(utf8.subarray(0, 15), false)).toBe('utf-8');
+		expect(detectCsvEncoding(utf8.subarray(0, 15), true)).toBe('windows-1252');
+	});
+
+	it('decodes the header in the encoding chosen, so a wrong guess shows', () => {
+		const bytes = windows1252('Nome;Cidade\nConceição;São José\n');
+		const right = sniffCsvHeader(decodeCsvPrefix(bytes, true, 'windows-1252'));
+		expect(right.ok && right.sampleRows).toEqual([['Conceição', 'São José']]);
+		expect(sniffCsvHeader(decodeCsvPrefix(bytes, true, 'utf-8'))).toMatchObject({ ok: false, problem: expect.stringContaining('Windows-1252') });
+		const utf8 = new TextEncoder().encode('Endereço;E-mail\nRua;a@x.com\n');
+		expect(sniffCsvHeader(decodeCsvPrefix(utf8, true, 'windows-1252'))).toMatchObject({ ok: true, columns: ['EndereÃ§o', 'E-mail'] });
 	});
 });
 

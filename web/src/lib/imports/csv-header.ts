@@ -1,8 +1,19 @@
 // Reads the header of a CSV file in the browser, before upload, so people map its columns to lead
-// fields. Mirrors what leads-import accepts: UTF-8 with or without BOM, `,` or `;` between columns
-// (whichever the header line uses more of, outside quotes), RFC 4180 quoting. Only the start of the
-// file is read (HEADER_SNIFF_BYTES), never the whole file.
+// fields. Mirrors what leads-import accepts: UTF-8 with or without BOM or Windows-1252 (detected,
+// shown, and the person may override it), `,` or `;` between columns (whichever the header line uses
+// more of, outside quotes), RFC 4180 quoting. Only the start of the file is read (HEADER_SNIFF_BYTES),
+// never the whole file.
+import { type CsvEncoding } from '@rastro/contracts/lead-imports.ts';
 import { importableLeadFields, type ImportableLeadField } from '@rastro/contracts/leads.ts';
+import { m } from '#lib/paraglide/messages.js';
+
+export { detectCsvEncoding } from '@rastro/contracts/lead-imports.ts';
+
+/** The text of a file's first bytes in `encoding`; bytes that are not UTF-8 read as U+FFFD. */
+export function decodeCsvPrefix(bytes: Uint8Array, complete: boolean, encoding: CsvEncoding): string {
+	// stream: true keeps a character cut by the window for later instead of calling it invalid.
+	return new TextDecoder(encoding).decode(bytes, { stream: !complete });
+}
 
 export const HEADER_SNIFF_BYTES = 64 * 1024;
 
@@ -61,29 +72,28 @@ function countOutsideQuotes(line: string, char: string): number {
  */
 export function sniffCsvHeader(text: string, complete = true, sampleSize = 3): HeaderSniff {
 	const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-	if (body.includes('\u0000') || body.includes('\ufffd')) {
-		return { ok: false, problem: 'This does not look like a CSV text file (UTF-8). Export it again as CSV.' };
-	}
+	if (body.includes('\u0000')) return { ok: false, problem: m.imports_header_binary() };
+	if (body.includes('\ufffd')) return { ok: false, problem: m.imports_header_not_utf8() };
 	const padded = complete && !/[\r\n]$/.test(body) ? `${body}\n` : body;
 	const firstLineEnd = padded.search(/[\r\n]/);
 	const firstLine = firstLineEnd < 0 ? padded : padded.slice(0, firstLineEnd);
 	if (firstLine.trim() === '') {
-		return { ok: false, problem: 'The file is empty or its first line is blank: the first line must name the columns.' };
+		return { ok: false, problem: m.imports_header_empty() };
 	}
 
 	const separator: CsvSeparator = countOutsideQuotes(firstLine, ';') > countOutsideQuotes(firstLine, ',') ? ';' : ',';
 	const header = readRecord(padded, 0, separator);
-	if (!header) return { ok: false, problem: 'The header line could not be read (is a quote left open?).' };
+	if (!header) return { ok: false, problem: m.imports_header_unreadable() };
 	const columns = header.cells.map((cell) => cell.trim());
 	if (columns.length === 1 && /[\t|]/.test(columns[0] ?? '')) {
-		return { ok: false, problem: 'Columns must be separated by "," or ";" (this file seems to use tabs or "|").' };
+		return { ok: false, problem: m.imports_header_other_separator() };
 	}
 	if (columns.some((column) => column === '')) {
-		return { ok: false, problem: 'Every column needs a name in the first line; one of them is blank.' };
+		return { ok: false, problem: m.imports_header_blank_column() };
 	}
 	const repeated = columns.filter((column, index) => columns.indexOf(column) !== index);
 	if (repeated.length > 0) {
-		return { ok: false, problem: `The first line names a column twice: ${[...new Set(repeated)].join(', ')}.` };
+		return { ok: false, problem: m.imports_header_repeated({ columns: [...new Set(repeated)].join(', ') }) };
 	}
 
 	const sampleRows: string[][] = [];

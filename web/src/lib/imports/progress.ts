@@ -3,8 +3,10 @@
 // known: the bar then estimates the whole from the share of the file read, and the words say exactly
 // what is known (bytes read, rows found, rows processed). Once the file is read it is rows done of
 // rows in the file, as exact as before.
+import { m } from '#lib/paraglide/messages.js';
 import type { LeadImport } from '#lib/leads/types.ts';
 import { formatCount, percent } from '#lib/format.ts';
+import { formatSettings } from '#lib/i18n/settings.ts';
 
 export type ImportProgressInput = Pick<
 	LeadImport,
@@ -26,7 +28,7 @@ export type ImportProgressView = {
 export function formatBytes(bytes: number): string {
 	if (bytes <= 0) return '0 KB';
 	if (bytes < 1_000_000) return `${formatCount(Math.max(1, Math.round(bytes / 1000)))} KB`;
-	return `${(bytes / 1_000_000).toFixed(1)} MB`;
+	return `${new Intl.NumberFormat(formatSettings().locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(bytes / 1_000_000)} MB`;
 }
 
 export function importProgress(item: ImportProgressInput): ImportProgressView {
@@ -37,22 +39,26 @@ export function importProgress(item: ImportProgressInput): ImportProgressView {
 		// Rows done of the rows the whole file is estimated to hold (rows found so far ÷ share read).
 		const estimate = item.rows_parsed > 0 ? Math.min(99, Math.floor(share * (item.rows_done / item.rows_parsed) * 100)) : 0;
 		const readPercent = Math.floor(share * 100);
-		const counts =
-			`Reading the file: ${formatBytes(read)} of ${formatBytes(size)} (${readPercent} %); ` +
-			`${formatCount(item.rows_done)} of ${formatCount(item.rows_parsed)} rows found so far processed`;
+		const counts = m.import_progress_reading({
+			read: formatBytes(read),
+			size: formatBytes(size),
+			percent: readPercent,
+			done: formatCount(item.rows_done),
+			found: formatCount(item.rows_parsed)
+		});
 		return {
 			percent: estimate,
 			reading: true,
-			valueText: `about ${estimate} %, ${readPercent} % of the file read, ${formatCount(item.rows_done)} rows processed`,
+			valueText: m.import_progress_reading_value({ estimate, percent: readPercent, done: formatCount(item.rows_done) }),
 			counts
 		};
 	}
 	const done = item.status === 'completed' ? 100 : percent(item.rows_done, item.rows_total);
-	const total = item.rows_total === null ? 'unknown' : formatCount(item.rows_total);
+	const total = item.rows_total === null ? m.import_progress_unknown() : formatCount(item.rows_total);
 	return {
 		percent: done,
 		reading: false,
-		valueText: `${done} %, ${formatCount(item.rows_done)} of ${total} rows`,
-		counts: `${formatCount(item.rows_done)} of ${item.rows_total === null ? '…' : formatCount(item.rows_total)} rows processed`
+		valueText: m.import_progress_value({ percent: done, done: formatCount(item.rows_done), total }),
+		counts: m.import_progress_counts({ done: formatCount(item.rows_done), total: item.rows_total === null ? '…' : formatCount(item.rows_total) })
 	};
 }

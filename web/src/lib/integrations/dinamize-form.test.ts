@@ -1,6 +1,10 @@
 import { IntegrationTestRequestSchema, IntegrationUpsertSchema } from '@rastro/contracts/integrations.ts';
 import { describe, expect, it } from 'vitest';
+import { overwriteGetLocale } from '#lib/paraglide/runtime.js';
 import { dinamizeFieldErrors, readDinamizeForm } from './dinamize-form.ts';
+
+// These expectations are written in English; the catalogue test checks pt-BR has the same messages.
+overwriteGetLocale(() => 'en');
 
 function formOf(fields: Record<string, string>): FormData {
 	const form = new FormData();

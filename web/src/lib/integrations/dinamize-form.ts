@@ -1,5 +1,6 @@
 // The Dinamize settings form: posted fields → the integrations function's contracts, and zod issues →
 // one message per form field. The password is never kept in what goes back to the page.
+import { m } from '#lib/paraglide/messages.js';
 import { dinamizeMappableLeadFields, type IntegrationUpsert } from '@rastro/contracts/integrations.ts';
 import type { z } from 'zod';
 
@@ -42,7 +43,7 @@ export function readDinamizeForm(form: FormData): DinamizeForm {
 	const errors: Record<string, string> = {};
 	if (someTyped) {
 		for (const name of CREDENTIAL_FIELDS) {
-			if (typed[name] === '') errors[name] = 'Fill in all three to change the credentials';
+			if (typed[name] === '') errors[name] = m.dinamize_error_all_three();
 		}
 	}
 	const credentials = someTyped ? { credentials: typed } : {};
@@ -74,7 +75,7 @@ export function dinamizeFieldErrors(error: z.ZodError): Record<string, string> {
 	const errors: Record<string, string> = {};
 	for (const issue of error.issues) {
 		const field = formField(issue.path);
-		errors[field] ??= issue.code === 'too_small' ? 'Required' : issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+		errors[field] ??= issue.code === 'too_small' ? m.form_error_required() : issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
 	}
 	return errors;
 }

@@ -1,8 +1,10 @@
 // Turns ops.audit_log entries into what the lead page's activity list shows: who did what, and for
 // changes, each changed field with its value before and after, in words rather than ids.
+import { m } from '#lib/paraglide/messages.js';
 import type { Json } from '@rastro/contracts';
 import { workerDatabaseRole } from '@rastro/contracts/tenancy.ts';
 import { formatDateTime, formatMoney } from '../format.ts';
+import { getLocale } from '../paraglide/runtime.js';
 import { fieldLabel, label, ORIGIN_LABELS, stageLabel, STATUS_LABELS } from './labels.ts';
 
 /** Columns that say nothing to a person reading the trail (ids, hashes, bookkeeping). */
@@ -59,13 +61,13 @@ function asObject(value: Json | null): Record<string, Json | undefined> {
 
 export function auditValue(field: string, value: Json | undefined, names: AuditNames): string {
 	if (value === null || value === undefined || value === '') return '—';
-	if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+	if (typeof value === 'boolean') return value ? m.common_yes() : m.common_no();
 	if (typeof value === 'string') {
-		if (field === 'stage_id') return stageLabel(names.stageName(value) ?? 'a removed stage');
-		if (field === 'owner_id') return names.memberEmail(value) ?? 'a former member';
+		if (field === 'stage_id') return names.stageName(value) === undefined ? m.audit_removed_stage() : stageLabel(names.stageName(value));
+		if (field === 'owner_id') return names.memberEmail(value) ?? m.audit_former_member();
 		if (field === 'status') return label(STATUS_LABELS, value);
 		if (field === 'origin') return label(ORIGIN_LABELS, value);
-		if (field === 'converted_to_opportunity_id') return 'Opportunity created';
+		if (field === 'converted_to_opportunity_id') return m.audit_opportunity_created();
 		if (field.endsWith('_at')) return formatDateTime(value);
 		return value;
 	}
@@ -74,13 +76,13 @@ export function auditValue(field: string, value: Json | undefined, names: AuditN
 }
 
 function subject(table: string): string {
-	return table === 'opportunities' ? 'Opportunity' : table === 'leads' ? 'Lead' : fieldLabel(table);
+	return table === 'opportunities' ? m.lead_field_converted_to_opportunity_id() : table === 'leads' ? m.leads_column_lead() : fieldLabel(table);
 }
 
 export function actorName(entry: Pick<AuditEntryLike, 'actor' | 'actor_role'>, names: AuditNames): string {
-	if (entry.actor) return names.memberEmail(entry.actor) ?? 'A former member';
+	if (entry.actor) return names.memberEmail(entry.actor) ?? m.common_former_member();
 	// No user: a worker (import, Dinamize sync) or an operator working directly in the database.
-	return entry.actor_role === workerDatabaseRole ? 'Rastro (automatic)' : 'System';
+	return entry.actor_role === workerDatabaseRole ? m.timeline_automatic() : m.audit_system();
 }
 
 export function describeAuditEntry(entry: AuditEntryLike, names: AuditNames): AuditLine {
@@ -97,20 +99,20 @@ export function describeAuditEntry(entry: AuditEntryLike, names: AuditNames): Au
 			before: '—',
 			after: auditValue(key, after[key], names)
 		}));
-		return { ...base, summary: `${what} created`, changes };
+		return { ...base, summary: m.audit_created({ what }), changes };
 	}
 	if (entry.action === 'delete') {
-		return { ...base, summary: `${what} deleted`, changes: [] };
+		return { ...base, summary: m.audit_deleted({ what }), changes: [] };
 	}
 	const changes = Object.keys(after)
 		.filter((key) => !HIDDEN_KEYS.has(key))
-		.sort((a, b) => fieldLabel(a).localeCompare(fieldLabel(b)))
+		.sort((a, b) => fieldLabel(a).localeCompare(fieldLabel(b), getLocale()))
 		.map((key) => ({
 			field: key,
 			label: fieldLabel(key),
 			before: auditValue(key, before[key], names),
 			after: auditValue(key, after[key], names)
 		}));
-	const summary = changes.length === 1 ? `${changes[0]!.label} changed` : `${what} updated`;
+	const summary = changes.length === 1 ? m.audit_field_changed({ field: changes[0]!.label }) : m.audit_updated({ what });
 	return { ...base, summary, changes };
 }

@@ -106,12 +106,23 @@ describe('sorting by a column header', () => {
 });
 
 describe('PostgREST operands', () => {
-	it('turns a day range into half-open UTC bounds', () => {
-		expect(createdBounds({ createdFrom: '2026-11-01', createdTo: '2026-11-30' })).toEqual({
+	it('turns a day range into half-open bounds in the company time zone', () => {
+		const saoPaulo = { timeZone: 'America/Sao_Paulo' };
+		expect(createdBounds({ createdFrom: '2026-11-01', createdTo: '2026-11-30' }, saoPaulo)).toEqual({
+			gte: '2026-11-01T03:00:00.000Z',
+			lt: '2026-12-01T03:00:00.000Z'
+		});
+		// New York changes to standard time on 1 November 2026: the day has 25 hours.
+		expect(createdBounds({ createdFrom: '2026-11-01', createdTo: '2026-11-01' }, { timeZone: 'America/New_York' })).toEqual({
+			gte: '2026-11-01T04:00:00.000Z',
+			lt: '2026-11-02T05:00:00.000Z'
+		});
+		const utc = { timeZone: 'UTC' };
+		expect(createdBounds({ createdFrom: '2026-11-01', createdTo: '2026-11-30' }, utc)).toEqual({
 			gte: '2026-11-01T00:00:00.000Z',
 			lt: '2026-12-01T00:00:00.000Z'
 		});
-		expect(createdBounds({ createdFrom: null, createdTo: '2026-12-31' })).toEqual({ lt: '2027-01-01T00:00:00.000Z' });
+		expect(createdBounds({ createdFrom: null, createdTo: '2026-12-31' }, utc)).toEqual({ lt: '2027-01-01T00:00:00.000Z' });
 	});
 
 	it('pages with inclusive ranges and at least one page', () => {

@@ -2,6 +2,7 @@
 // turns query parameters into validated filters and back. Anything invalid in a hand-edited URL is
 // dropped rather than sent on to PostgREST.
 import { leadOrigins, leadStatuses, type LeadOrigin, type LeadStatus } from '@rastro/contracts/leads.ts';
+import { companyDayStart } from '#lib/format.ts';
 
 export const LEAD_SORT_COLUMNS = ['created_at', 'updated_at', 'name', 'email', 'status', 'value', 'score'] as const;
 export type LeadSortColumn = (typeof LEAD_SORT_COLUMNS)[number];
@@ -26,7 +27,7 @@ export interface LeadFilters {
 	origin: LeadOrigin | null;
 	/** A member's user id, UNASSIGNED, or null for anyone. */
 	owner: string | null;
-	/** Inclusive calendar days (UTC), YYYY-MM-DD. */
+	/** Inclusive company days (in the company's time zone), YYYY-MM-DD. */
 	createdFrom: string | null;
 	createdTo: string | null;
 	sort: LeadSort;
@@ -126,14 +127,20 @@ export function nextSort(current: LeadSort, column: LeadSortColumn): LeadSort {
 	return { column, descending: newestFirst };
 }
 
-/** created_at bounds for the day range: from the first day's midnight to the midnight after the last (UTC). */
-export function createdBounds(filters: Pick<LeadFilters, 'createdFrom' | 'createdTo'>): { gte?: string; lt?: string } {
+/**
+ * created_at bounds for the day range: from the first day's midnight to the midnight after the last,
+ * both in the company's time zone (the days core.company_day() groups by).
+ */
+export function createdBounds(
+	filters: Pick<LeadFilters, 'createdFrom' | 'createdTo'>,
+	settings?: { timeZone: string }
+): { gte?: string; lt?: string } {
 	const bounds: { gte?: string; lt?: string } = {};
-	if (filters.createdFrom) bounds.gte = `${filters.createdFrom}T00:00:00.000Z`;
+	if (filters.createdFrom) bounds.gte = companyDayStart(filters.createdFrom, settings);
 	if (filters.createdTo) {
 		const next = new Date(`${filters.createdTo}T00:00:00.000Z`);
 		next.setUTCDate(next.getUTCDate() + 1);
-		bounds.lt = next.toISOString();
+		bounds.lt = companyDayStart(next.toISOString().slice(0, 10), settings);
 	}
 	return bounds;
 }

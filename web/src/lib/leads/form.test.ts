@@ -1,6 +1,10 @@
 import { LeadCreateSchema, LeadUpdateSchema } from '@rastro/contracts/leads.ts';
 import { describe, expect, it } from 'vitest';
-import { fieldErrorsOf, readLeadForm } from './form.ts';
+import { overwriteGetLocale } from '#lib/paraglide/runtime.js';
+import { fieldErrorsOf, parseAmount, readLeadForm } from './form.ts';
+
+// These expectations are written in English; the catalogue test checks pt-BR has the same messages.
+overwriteGetLocale(() => 'en');
 
 const STAGE = '6170ae78-1ae3-4c63-8df4-cd6e59be01a0';
 
@@ -54,7 +58,7 @@ describe('reading the lead form', () => {
 	it('reports numbers that are not numbers before validating', () => {
 		const { errors, input } = readLeadForm(formOf({ value: '12abc', score: '101.5' }));
 		expect(errors).toEqual({
-			value: 'Enter an amount such as 1500 or 1500.50',
+			value: 'Enter an amount such as 1500 or 1,500.50',
 			score: 'Enter a whole number from 0 to 100'
 		});
 		expect(input).toEqual({});
@@ -84,5 +88,18 @@ describe('errors next to fields', () => {
 	it('refuses a status people cannot set by hand', () => {
 		const result = LeadUpdateSchema.safeParse(readLeadForm(formOf({ status: 'converted' })).input);
 		expect(fieldErrorsOf(result.error!)).toEqual({ status: 'Choose an option from the list' });
+	});
+});
+
+describe('amounts as people type them', () => {
+	it('reads decimal commas and grouped thousands in either convention', () => {
+		expect(parseAmount('1500')).toBe(1500);
+		expect(parseAmount('1500,5')).toBe(1500.5);
+		expect(parseAmount('1.234,56')).toBe(1234.56);
+		expect(parseAmount('1,234.56')).toBe(1234.56);
+		expect(parseAmount('1.234.567')).toBe(1234567);
+		expect(parseAmount('')).toBeNull();
+		expect(parseAmount('1.2.3')).toBeUndefined();
+		expect(parseAmount('12,345,6')).toBeUndefined();
 	});
 });

@@ -1,5 +1,6 @@
 // The lead form (create and edit): from the posted form fields to the object the zod contracts
 // validate, and from zod's issues to one message per field, shown next to it.
+import { m } from '#lib/paraglide/messages.js';
 import type { z } from 'zod';
 
 /** Text inputs of the lead form, posted as is (the contracts trim them and read blank as "none"). */
@@ -22,8 +23,11 @@ export function parseAmount(raw: string): number | null | undefined {
 	const compact = raw.trim().replace(/\s/g, '');
 	if (compact === '') return null;
 	// 1500 | 1500.5 | 1500,50 (a decimal comma, as people type in Brazil)
-	if (!/^\d+([.,]\d{1,2})?$/.test(compact)) return undefined;
-	return Number(compact.replace(',', '.'));
+	if (/^\d+([.,]\d{1,2})?$/.test(compact)) return Number(compact.replace(',', '.'));
+	// With thousands grouped: 1.234,56 as in pt-BR, 1,234.56 as in English.
+	if (/^\d{1,3}(\.\d{3})+(,\d{1,2})?$/.test(compact)) return Number(compact.replaceAll('.', '').replace(',', '.'));
+	if (/^\d{1,3}(,\d{3})+(\.\d{1,2})?$/.test(compact)) return Number(compact.replaceAll(',', ''));
+	return undefined;
 }
 
 function parseScore(raw: string): number | null | undefined {
@@ -48,12 +52,12 @@ export function readLeadForm(form: FormData): LeadFormInput {
 	if ('owner_id' in values) input.owner_id = values.owner_id === '' ? null : values.owner_id;
 	if ('value' in values) {
 		const amount = parseAmount(values.value ?? '');
-		if (amount === undefined) errors.value = 'Enter an amount such as 1500 or 1500.50';
+		if (amount === undefined) errors.value = m.lead_form_error_amount();
 		else input.value = amount;
 	}
 	if ('score' in values) {
 		const score = parseScore(values.score ?? '');
-		if (score === undefined) errors.score = 'Enter a whole number from 0 to 100';
+		if (score === undefined) errors.score = m.lead_form_error_score();
 		else input.score = score;
 	}
 	if ('sync_to_crm_shown' in values) input.sync_to_crm = values.sync_to_crm === 'on';
@@ -69,16 +73,16 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
 	switch (issue.code) {
 		case 'too_big':
 			return issue.origin === 'string'
-				? `Use at most ${issue.maximum} characters`
-				: `Must be at most ${issue.maximum}`;
+				? m.form_error_max_chars({ max: String(issue.maximum) })
+				: m.form_error_max({ max: String(issue.maximum) });
 		case 'too_small':
-			return issue.origin === 'string' ? 'Required' : `Must be at least ${issue.minimum}`;
+			return issue.origin === 'string' ? m.form_error_required() : m.form_error_min({ min: String(issue.minimum) });
 		case 'invalid_format':
-			return 'Choose an option from the list';
+			return m.form_error_choose();
 		case 'invalid_value':
-			return 'Choose an option from the list';
+			return m.form_error_choose();
 		case 'invalid_type':
-			return issue.expected === 'number' ? 'Enter a number' : 'Required';
+			return issue.expected === 'number' ? m.form_error_number() : m.form_error_required();
 		default:
 			return sentence(issue.message);
 	}

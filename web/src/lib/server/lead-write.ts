@@ -1,5 +1,6 @@
 // Shared by the create and edit actions: validation with the lead contracts, and the answer for a
 // refused form (values kept, one message per field, the lead that already has the e-mail).
+import { m } from '#lib/paraglide/messages.js';
 import type { Database } from '@rastro/contracts';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { fail } from '@sveltejs/kit';
@@ -23,7 +24,7 @@ export function validateLeadForm<S extends z.ZodType>(form: FormData, schema: S)
 	const parsed = schema.safeParse(input);
 	const allErrors = { ...(parsed.success ? {} : fieldErrorsOf(parsed.error)), ...errors };
 	if (!parsed.success || Object.keys(errors).length > 0) {
-		return { ok: false as const, failure: refused(400, { values, errors: allErrors, message: 'Check the highlighted fields.' }) };
+		return { ok: false as const, failure: refused(400, { values, errors: allErrors, message: m.form_check_fields() }) };
 	}
 	return { ok: true as const, data: parsed.data as z.output<S>, values };
 }
@@ -42,8 +43,8 @@ export async function leadIdByEmail(supabase: SupabaseClient<Database>, email: s
 export async function duplicateEmail(supabase: SupabaseClient<Database>, values: LeadFormValues) {
 	return refused(409, {
 		values,
-		errors: { email: 'Another lead of this company already has this e-mail.' },
-		message: 'A lead with this e-mail already exists in this company.',
+		errors: { email: m.lead_form_error_duplicate_email() },
+		message: m.lead_form_duplicate_email(),
 		duplicateId: await leadIdByEmail(supabase, values.email ?? '')
 	});
 }

@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error, redirect } from '@sveltejs/kit';
 import { loadMemberships } from '#lib/server/memberships.ts';
 import type { LayoutServerLoad } from './$types';
@@ -11,7 +12,7 @@ export const load: LayoutServerLoad = async ({ locals }) => {
 		memberships = await loadMemberships(locals.supabase);
 	} catch (cause) {
 		console.error(cause);
-		error(503, 'Your companies could not be loaded. Try again in a moment.');
+		error(503, m.layout_error_companies());
 	}
 
 	// The token's company is the one RLS scopes every query to; its role is read from the membership

@@ -1,5 +1,7 @@
 // Dinamize settings, through the `integrations` edge function (it encrypts the credentials and never
 // returns them), plus what the sync has been doing, read through PostgREST.
+import { apiErrorMessage } from '#lib/api-errors.ts';
+import { m } from '#lib/paraglide/messages.js';
 import { error, fail } from '@sveltejs/kit';
 import {
 	IntegrationAnswerSchema,
@@ -15,7 +17,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 async function accessToken(locals: App.Locals): Promise<string> {
 	const { session } = await locals.safeGetSession();
-	if (!session) error(401, 'Sign in again.');
+	if (!session) error(401, m.api_error_session_ended());
 	return session.access_token;
 }
 
@@ -45,14 +47,14 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	if (!answer.ok) {
 		console.error('integrations GET failed', answer);
-		error(answer.status === 403 ? 403 : 503, answer.status === 403 ? answer.message : 'The Dinamize settings could not be loaded.');
+		error(answer.status === 403 ? 403 : 503, answer.status === 403 ? (apiErrorMessage(answer.code) ?? answer.message) : m.integrations_error_load_failed());
 	}
 	const parsed = IntegrationAnswerSchema.safeParse(answer.body);
-	if (!parsed.success) error(503, 'The Dinamize settings could not be read.');
+	if (!parsed.success) error(503, m.integrations_error_unreadable());
 	for (const part of [calls, marks, ...syncCounts]) {
 		if (part.error) {
 			console.error(part.error);
-			error(503, 'The sync state could not be loaded. Try again in a moment.');
+			error(503, m.integrations_error_state_failed());
 		}
 	}
 
@@ -71,11 +73,11 @@ export const actions: Actions = {
 		const parsed = IntegrationUpsertSchema.safeParse(form.upsert);
 		const errors = { ...(parsed.success ? {} : dinamizeFieldErrors(parsed.error)), ...form.errors };
 		if (!parsed.success || Object.keys(form.errors).length > 0) {
-			return fail(400, { action: 'save' as const, values: form.values, errors, message: 'Check the highlighted fields.' });
+			return fail(400, { action: 'save' as const, values: form.values, errors, message: m.form_check_fields() });
 		}
 		const result = await callFunction(await accessToken(locals), { path: 'integrations', method: 'PUT', json: parsed.data });
 		if (!result.ok) {
-			return fail(result.status, { action: 'save' as const, values: form.values, errors: {}, message: result.message });
+			return fail(result.status, { action: 'save' as const, values: form.values, errors: {}, message: apiErrorMessage(result.code) ?? result.message });
 		}
 		return { action: 'save' as const, saved: true, credentialsChanged: 'credentials' in parsed.data };
 	},
@@ -85,15 +87,15 @@ export const actions: Actions = {
 		const parsed = IntegrationTestRequestSchema.safeParse(form.test);
 		if (!parsed.success || Object.keys(form.errors).length > 0) {
 			const errors = { ...(parsed.success ? {} : dinamizeFieldErrors(parsed.error)), ...form.errors };
-			return fail(400, { action: 'test' as const, values: form.values, errors, message: 'Check the highlighted fields.' });
+			return fail(400, { action: 'test' as const, values: form.values, errors, message: m.form_check_fields() });
 		}
 		const result = await callFunction(await accessToken(locals), { path: 'integrations/test', method: 'POST', json: parsed.data });
 		if (!result.ok) {
-			return fail(result.status, { action: 'test' as const, values: form.values, errors: {}, message: result.message });
+			return fail(result.status, { action: 'test' as const, values: form.values, errors: {}, message: apiErrorMessage(result.code) ?? result.message });
 		}
 		const answer = IntegrationTestAnswerSchema.safeParse(result.body);
 		if (!answer.success) {
-			return fail(502, { action: 'test' as const, values: form.values, errors: {}, message: 'The test gave an answer that could not be read.' });
+			return fail(502, { action: 'test' as const, values: form.values, errors: {}, message: m.integrations_error_test_unreadable() });
 		}
 		return { action: 'test' as const, values: form.values, test: answer.data };
 	}

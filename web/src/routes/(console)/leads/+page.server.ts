@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error, redirect } from '@sveltejs/kit';
 import { hasActiveFilters, leadFiltersQuery, pageCount, parseLeadFilters } from '#lib/leads/filters.ts';
 import { canWriteLeads } from '#lib/roles.ts';
@@ -18,7 +19,7 @@ export const load: PageServerLoad = async (event) => {
 		loadDirectory(supabase)
 	]).catch((cause) => {
 		console.error(cause);
-		error(503, 'The leads could not be loaded. Try again in a moment.');
+		error(503, m.leads_error_load_failed());
 	});
 
 	if (page.kind === 'past-end') {

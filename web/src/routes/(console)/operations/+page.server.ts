@@ -1,5 +1,6 @@
 // Operations: setup problems, queues, dead letters, worker runs and failing integrations of the
 // current company, for its admins. Other roles are refused before anything is read.
+import { m } from '#lib/paraglide/messages.js';
 import { error, redirect } from '@sveltejs/kit';
 import { loadOperations } from '#lib/server/operations.ts';
 import { openModule } from '#lib/server/require-module.ts';
@@ -11,7 +12,7 @@ export const load: PageServerLoad = async (event) => {
 	const deadLetterPage = Number.isSafeInteger(requested) && requested > 1 ? requested : 1;
 	const snapshot = await loadOperations(event.locals.supabase, deadLetterPage).catch((cause) => {
 		console.error(cause);
-		error(503, 'The operations data could not be loaded. Try again in a moment.');
+		error(503, m.ops_error_load_failed());
 	});
 	if (snapshot.deadLetterPastEnd) redirect(303, '/operations');
 	return { module, deadLetterPage, ...snapshot };

@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error } from '@sveltejs/kit';
 import { isAdmin } from '#lib/roles.ts';
 import { loadStages, loadStageTotals } from '#lib/server/pipeline.ts';
@@ -18,11 +19,11 @@ export const load: PageServerLoad = async (event) => {
 			.limit(10)
 	]).catch((cause) => {
 		console.error(cause);
-		error(503, 'The pipeline could not be loaded. Try again in a moment.');
+		error(503, m.stages_error_load_failed());
 	});
 	if (opportunities.error) {
 		console.error(opportunities.error);
-		error(503, 'The pipeline could not be loaded. Try again in a moment.');
+		error(503, m.stages_error_load_failed());
 	}
 
 	const columns = stages

@@ -1,5 +1,7 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error, fail } from '@sveltejs/kit';
 import { ConvertToOpportunityInputSchema } from '@rastro/contracts/leads.ts';
+import { apiErrorMessage } from '#lib/api-errors.ts';
 import { formatDateTime } from '#lib/format.ts';
 import { isUuid } from '#lib/leads/filters.ts';
 import { fieldErrorsOf, parseAmount } from '#lib/leads/form.ts';
@@ -14,7 +16,7 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async (event) => {
 	const { module, role } = await openModule(event, 'leads');
 	const { supabase } = event.locals;
-	if (!isUuid(event.params.id)) error(404, 'There is no such lead.');
+	if (!isUuid(event.params.id)) error(404, m.lead_error_no_such_lead());
 
 	const [detail, stages, members] = await Promise.all([
 		loadLeadDetail(supabase, event.params.id),
@@ -22,10 +24,10 @@ export const load: PageServerLoad = async (event) => {
 		loadDirectory(supabase)
 	]).catch((cause) => {
 		console.error(cause);
-		error(503, 'The lead could not be loaded. Try again in a moment.');
+		error(503, m.lead_error_load_failed());
 	});
 	// Another company's lead reads as absent too (RLS): nothing tells it exists.
-	if (!detail) error(404, 'There is no such lead in this company.');
+	if (!detail) error(404, m.lead_error_not_in_company());
 
 	return { module, ...detail, stages, members, auditLimit: AUDIT_ENTRIES_SHOWN, canWrite: canWriteLeads(role) };
 };
@@ -35,10 +37,10 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const values = { stage_id: String(form.get('stage_id') ?? ''), reason: String(form.get('reason') ?? '').trim() };
 		if (!isUuid(values.stage_id)) {
-			return fail(400, { action: 'move' as const, message: 'Choose the stage to move the lead to.', values });
+			return fail(400, { action: 'move' as const, message: m.move_error_choose_stage(), values });
 		}
 		if (values.reason.length > 1000) {
-			return fail(400, { action: 'move' as const, message: 'Keep the reason under 1,000 characters.', values });
+			return fail(400, { action: 'move' as const, message: m.move_error_reason_too_long(), values });
 		}
 
 		const { data, error: moveError } = await locals.supabase
@@ -47,19 +49,17 @@ export const actions: Actions = {
 		if (moveError) {
 			const code = errorCode(moveError);
 			const message =
-				code === 'stage_not_active'
-					? 'That stage is no longer active. Pick another one.'
-					: code === 'lead_not_found'
-						? 'This lead no longer exists in this company.'
-						: isNotAllowed(moveError)
-							? 'Your role cannot move leads.'
-							: 'The lead could not be moved. Try again in a moment.';
+				code === 'stage_not_active' || code === 'lead_not_found'
+					? apiErrorMessage(code)!
+					: isNotAllowed(moveError)
+						? m.move_error_role()
+						: m.move_error_failed();
 			if (!code && !isNotAllowed(moveError)) console.error('move_to_stage failed', moveError);
 			return fail(code === 'lead_not_found' ? 404 : 422, { action: 'move' as const, message, values });
 		}
 		// A role RLS does not let update leads gets no row back rather than an error.
 		if (!data?.id) {
-			return fail(403, { action: 'move' as const, message: 'Your role cannot move leads.', values });
+			return fail(403, { action: 'move' as const, message: m.move_error_role(), values });
 		}
 		const { data: stage } = await locals.supabase
 			.schema('lead')
@@ -67,7 +67,7 @@ export const actions: Actions = {
 			.select('name')
 			.eq('id', data.stage_id)
 			.maybeSingle();
-		return { action: 'move' as const, moved: stage?.name ?? 'the new stage' };
+		return { action: 'move' as const, moved: stage?.name ?? m.move_new_stage() };
 	},
 
 	convert: async ({ request, params, locals }) => {
@@ -79,8 +79,8 @@ export const actions: Actions = {
 		if (amount === undefined) {
 			return fail(400, {
 				action: 'convert' as const,
-				message: 'Check the highlighted fields.',
-				errors: { value: 'Enter an amount such as 1500 or 1500.50' },
+				message: m.form_check_fields(),
+				errors: { value: m.lead_form_error_amount() },
 				values
 			});
 		}
@@ -95,7 +95,7 @@ export const actions: Actions = {
 		if (!parsed.success) {
 			return fail(400, {
 				action: 'convert' as const,
-				message: 'Check the highlighted fields.',
+				message: m.form_check_fields(),
 				errors: fieldErrorsOf(parsed.error),
 				values
 			});
@@ -119,22 +119,17 @@ export const actions: Actions = {
 			return fail(409, {
 				action: 'convert' as const,
 				code,
-				message: `It became an opportunity on ${formatDateTime(lead?.converted_at)}; a lead converts only once.`,
+				message: m.convert_already_on({ date: formatDateTime(lead?.converted_at) }),
 				opportunityId: lead?.converted_to_opportunity_id ?? null,
 				values
 			});
 		}
-		const messages: Record<string, string> = {
-			lead_not_found: 'This lead no longer exists in this company.',
-			stage_not_active: 'That stage is no longer active. Pick another one.',
-			owner_not_member: 'The owner is no longer a member of this company.',
-			not_allowed: 'Your role cannot convert leads.'
-		};
-		if (!code || !(code in messages)) console.error('convert_to_opportunity failed', convertError);
+		const known = ['lead_not_found', 'stage_not_active', 'owner_not_member', 'not_allowed'];
+		if (!code || !known.includes(code)) console.error('convert_to_opportunity failed', convertError);
 		return fail(code === 'not_allowed' ? 403 : code === 'lead_not_found' ? 404 : 422, {
 			action: 'convert' as const,
 			code: code ?? 'convert_failed',
-			message: (code && messages[code]) ?? 'The lead could not be converted. Try again in a moment.',
+			message: (code && known.includes(code) ? apiErrorMessage(code) : null) ?? m.convert_error_failed(),
 			values
 		});
 	}

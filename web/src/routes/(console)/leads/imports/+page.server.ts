@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error } from '@sveltejs/kit';
 import { isImportRunning } from '#lib/leads/labels.ts';
 import { canWriteLeads } from '#lib/roles.ts';
@@ -23,7 +24,7 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	if (imports.error) {
 		console.error(imports.error);
-		error(503, 'The imports could not be loaded. Try again in a moment.');
+		error(503, m.imports_error_load_failed());
 	}
 	const rows = imports.data ?? [];
 	return {

@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error, redirect } from '@sveltejs/kit';
 import { LeadCreateSchema } from '@rastro/contracts/leads.ts';
 import { canWriteLeads } from '#lib/roles.ts';
@@ -10,7 +11,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const { module, role } = await openModule(event, 'leads');
-	if (!canWriteLeads(role)) error(403, 'Your role can look at leads but not add them.');
+	if (!canWriteLeads(role)) error(403, m.lead_error_cannot_add());
 	const [stages, members] = await Promise.all([loadStages(event.locals.supabase), loadDirectory(event.locals.supabase)]);
 	return { module, stages, members };
 };
@@ -22,11 +23,11 @@ export const actions: Actions = {
 
 		const { stage_id: stageId, ...fields } = formColumns(checked.data);
 		if (!stageId) {
-			return refused(400, { values: checked.values, errors: { stage_id: 'Choose a stage' }, message: 'Check the highlighted fields.' });
+			return refused(400, { values: checked.values, errors: { stage_id: m.lead_form_error_choose_stage() }, message: m.form_check_fields() });
 		}
 
 		const { claims } = await locals.safeGetSession();
-		if (!claims?.companyId) error(403, 'Your account is not a member of any company.');
+		if (!claims?.companyId) error(403, m.api_error_no_company());
 
 		const { data, error: insertError } = await locals.supabase
 			.schema('lead')
@@ -36,11 +37,11 @@ export const actions: Actions = {
 			.single();
 		if (isDuplicateEmail(insertError)) return duplicateEmail(locals.supabase, checked.values);
 		if (isNotAllowed(insertError)) {
-			return refused(403, { values: checked.values, errors: {}, message: 'Your role cannot add leads.' });
+			return refused(403, { values: checked.values, errors: {}, message: m.lead_error_role_add() });
 		}
 		if (insertError || !data) {
 			console.error('creating a lead failed', insertError);
-			return refused(503, { values: checked.values, errors: {}, message: 'The lead could not be saved. Try again in a moment.' });
+			return refused(503, { values: checked.values, errors: {}, message: m.lead_error_save_failed() });
 		}
 		redirect(303, `/leads/${data.id}`);
 	}

@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error, fail } from '@sveltejs/kit';
 import { kindFlags, movedOrder, parseProbability, type StageKind } from '#lib/leads/stages.ts';
 import { isUuid } from '#lib/leads/filters.ts';
@@ -16,7 +17,7 @@ export const load: PageServerLoad = async (event) => {
 		loadStageTotals(event.locals.supabase)
 	]).catch((cause) => {
 		console.error(cause);
-		error(503, 'The pipeline could not be loaded. Try again in a moment.');
+		error(503, m.stages_error_load_failed());
 	});
 	return {
 		module,
@@ -33,22 +34,22 @@ function readStageForm(form: FormData): { values: StageForm; errors: Record<stri
 		kind: String(form.get('kind') ?? 'open')
 	};
 	const errors: Record<string, string> = {};
-	if (values.name === '') errors.name = 'Give the stage a name';
-	else if (values.name.length > 80) errors.name = 'Use at most 80 characters';
-	if (parseProbability(values.probability) === null) errors.probability = 'A whole percentage from 0 to 100';
-	if (!(KINDS as readonly string[]).includes(values.kind)) errors.kind = 'Choose open, won or lost';
+	if (values.name === '') errors.name = m.stages_error_name_required();
+	else if (values.name.length > 80) errors.name = m.form_error_max_chars({ max: '80' });
+	if (parseProbability(values.probability) === null) errors.probability = m.stages_error_probability();
+	if (!(KINDS as readonly string[]).includes(values.kind)) errors.kind = m.stages_error_kind();
 	return { values, errors };
 }
 
 function writeFailure(action: string, stageId: string | null, writeError: PostgrestError, values?: StageForm) {
 	if (writeError.code === '23505') {
-		return fail(409, { action, stageId, values, errors: { name: 'Another stage already has this name' } });
+		return fail(409, { action, stageId, values, errors: { name: m.stages_error_duplicate() } });
 	}
 	if (isNotAllowed(writeError) || errorCode(writeError) === 'not_allowed') {
-		return fail(403, { action, stageId, values, message: 'Only admins change the pipeline.' });
+		return fail(403, { action, stageId, values, message: m.stages_error_admins_only() });
 	}
 	console.error(`pipeline ${action} failed`, writeError);
-	return fail(503, { action, stageId, values, message: 'The pipeline could not be changed. Try again in a moment.' });
+	return fail(503, { action, stageId, values, message: m.stages_error_change_failed() });
 }
 
 export const actions: Actions = {
@@ -57,7 +58,7 @@ export const actions: Actions = {
 		if (Object.keys(errors).length > 0) return fail(400, { action: 'add', stageId: null, values, errors });
 
 		const { claims } = await locals.safeGetSession();
-		if (!claims?.companyId) error(403, 'Your account is not a member of any company.');
+		if (!claims?.companyId) error(403, m.api_error_no_company());
 		const stages = await loadStages(locals.supabase);
 		const { error: insertError } = await locals.supabase
 			.schema('lead')
@@ -76,7 +77,7 @@ export const actions: Actions = {
 	update: async ({ request, locals }) => {
 		const form = await request.formData();
 		const stageId = String(form.get('id') ?? '');
-		if (!isUuid(stageId)) error(400, 'No such stage.');
+		if (!isUuid(stageId)) error(400, m.stages_error_no_such());
 		const { values, errors } = readStageForm(form);
 		if (Object.keys(errors).length > 0) return fail(400, { action: 'update', stageId, values, errors });
 
@@ -87,7 +88,7 @@ export const actions: Actions = {
 			.eq('id', stageId)
 			.select('id');
 		if (updateError) return writeFailure('update', stageId, updateError, values);
-		if (!data?.length) return fail(403, { action: 'update', stageId, values, message: 'Only admins change the pipeline.' });
+		if (!data?.length) return fail(403, { action: 'update', stageId, values, message: m.stages_error_admins_only() });
 		return { action: 'update', stageId, saved: values.name };
 	},
 
@@ -101,7 +102,7 @@ export const actions: Actions = {
 			stageId,
 			direction
 		);
-		if (!order) return fail(400, { action: 'move', stageId, message: 'That stage cannot move further.' });
+		if (!order) return fail(400, { action: 'move', stageId, message: m.stages_error_cannot_move() });
 
 		const { error: reorderError } = await locals.supabase
 			.schema('lead')
@@ -109,7 +110,7 @@ export const actions: Actions = {
 		if (reorderError) {
 			// Someone else added or removed a stage meanwhile: the page reloads with the current list.
 			if (errorCode(reorderError) === 'stage_list_mismatch') {
-				return fail(409, { action: 'move', stageId, message: 'The pipeline changed meanwhile; try again.' });
+				return fail(409, { action: 'move', stageId, message: m.api_error_stage_list_mismatch() });
 			}
 			return writeFailure('move', stageId, reorderError);
 		}
@@ -122,12 +123,12 @@ export const actions: Actions = {
 		const activate = form.get('active') === 'true';
 		const stages = await loadStages(locals.supabase);
 		const stage = stages.find((s) => s.id === stageId);
-		if (!stage) error(404, 'No such stage.');
+		if (!stage) error(404, m.stages_error_no_such());
 		if (!activate && stages.filter((s) => s.is_active).length === 1 && stage.is_active) {
 			return fail(409, {
 				action: 'toggle',
 				stageId,
-				message: 'Keep at least one active stage: new leads start in the first active one.'
+				message: m.stages_error_keep_one()
 			});
 		}
 		const { data, error: updateError } = await locals.supabase
@@ -137,7 +138,7 @@ export const actions: Actions = {
 			.eq('id', stageId)
 			.select('id');
 		if (updateError) return writeFailure('toggle', stageId, updateError);
-		if (!data?.length) return fail(403, { action: 'toggle', stageId, message: 'Only admins change the pipeline.' });
+		if (!data?.length) return fail(403, { action: 'toggle', stageId, message: m.stages_error_admins_only() });
 		return { action: 'toggle', stageId };
 	}
 };

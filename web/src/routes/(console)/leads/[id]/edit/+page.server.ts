@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error, redirect } from '@sveltejs/kit';
 import { LeadUpdateSchema } from '@rastro/contracts/leads.ts';
 import { isUuid } from '#lib/leads/filters.ts';
@@ -10,8 +11,8 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const { module, role } = await openModule(event, 'leads');
-	if (!canWriteLeads(role)) error(403, 'Your role can look at leads but not change them.');
-	if (!isUuid(event.params.id)) error(404, 'There is no such lead.');
+	if (!canWriteLeads(role)) error(403, m.leads_read_only());
+	if (!isUuid(event.params.id)) error(404, m.lead_error_no_such_lead());
 
 	const [{ data: lead, error: loadError }, members] = await Promise.all([
 		event.locals.supabase.schema('lead').from('leads').select('*').eq('id', event.params.id).maybeSingle(),
@@ -19,14 +20,14 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	if (loadError) {
 		console.error(loadError);
-		error(503, 'The lead could not be loaded. Try again in a moment.');
+		error(503, m.lead_error_load_failed());
 	}
-	if (!lead) error(404, 'There is no such lead in this company.');
+	if (!lead) error(404, m.lead_error_not_in_company());
 
 	const text = (value: string | number | null) => (value === null ? '' : String(value));
 	return {
 		module,
-		lead: { id: lead.id, title: lead.name ?? lead.email ?? lead.phone ?? 'Lead', converted: lead.converted_at !== null },
+		lead: { id: lead.id, title: lead.name ?? lead.email ?? lead.phone ?? m.leads_column_lead(), converted: lead.converted_at !== null },
 		values: {
 			name: text(lead.name),
 			email: text(lead.email),
@@ -58,11 +59,11 @@ export const actions: Actions = {
 		if (isDuplicateEmail(updateError)) return duplicateEmail(locals.supabase, checked.values);
 		if (updateError) {
 			console.error('updating a lead failed', updateError);
-			return refused(503, { values: checked.values, errors: {}, message: 'The lead could not be saved. Try again in a moment.' });
+			return refused(503, { values: checked.values, errors: {}, message: m.lead_error_save_failed() });
 		}
 		// RLS hides rows a role may not change: no row back means not allowed (or gone).
 		if (!data || data.length === 0) {
-			return refused(403, { values: checked.values, errors: {}, message: 'This lead cannot be changed with your role.' });
+			return refused(403, { values: checked.values, errors: {}, message: m.lead_error_role_change() });
 		}
 		redirect(303, `/leads/${params.id}`);
 	}

@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { error } from '@sveltejs/kit';
 import { isUuid } from '#lib/leads/filters.ts';
 import { isImportRunning } from '#lib/leads/labels.ts';
@@ -10,7 +11,7 @@ const ERRORS_SHOWN = 100;
 
 export const load: PageServerLoad = async (event) => {
 	const { module } = await openModule(event, 'leads');
-	if (!isUuid(event.params.id)) error(404, 'There is no such import.');
+	if (!isUuid(event.params.id)) error(404, m.import_error_no_such());
 	event.depends('app:imports');
 
 	const leads = event.locals.supabase.schema('lead');
@@ -26,9 +27,9 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	if (found.error || errors.error) {
 		console.error(found.error ?? errors.error);
-		error(503, 'The import could not be loaded. Try again in a moment.');
+		error(503, m.import_error_load_failed());
 	}
-	if (!found.data) error(404, 'There is no such import in this company.');
+	if (!found.data) error(404, m.import_error_not_in_company());
 
 	const item = found.data;
 	return {
@@ -38,6 +39,6 @@ export const load: PageServerLoad = async (event) => {
 		errorCount: errors.count ?? 0,
 		errorsShown: ERRORS_SHOWN,
 		running: isImportRunning(item.status),
-		startedBy: item.created_by ? (members.find((m) => m.userId === item.created_by)?.email ?? 'A former member') : null
+		startedBy: item.created_by ? (members.find((m) => m.userId === item.created_by)?.email ?? m.common_former_member()) : null
 	};
 };

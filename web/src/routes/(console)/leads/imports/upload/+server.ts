@@ -26,7 +26,7 @@ export const POST: RequestHandler = async ({ request, url, locals }) => {
 	}
 
 	const query: Record<string, string> = {};
-	for (const name of ['file_name', 'mapping']) {
+	for (const name of ['file_name', 'mapping', 'encoding']) {
 		const value = url.searchParams.get(name);
 		if (value !== null) query[name] = value;
 	}
