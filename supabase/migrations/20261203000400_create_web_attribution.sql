@@ -142,12 +142,18 @@ create function analytics.daily_web_traffic(from_date timestamptz default now() 
 returns table (day date, sessions bigint, leads bigint)
 language sql stable security invoker set search_path = ''
 as $$
-  with days as (
-    select d::date as day from generate_series(date_trunc('day', from_date), date_trunc('day', to_date), interval '1 day') d
+  -- company days (core.company_day, decision 0009): the caller's company time zone
+  with zone as (
+    select coalesce((select c.time_zone from core.companies c where c.id = core.current_company_id()), 'America/Sao_Paulo') as tz
+  ),
+  days as (
+    select d::date as day
+    from zone, generate_series((from_date at time zone zone.tz)::date, ((to_date - interval '1 microsecond') at time zone zone.tz)::date, interval '1 day') d
   ),
   s as (
-    select date_trunc('day', x.started_at)::date as day, count(*) as sessions, count(*) filter (where x.converted) as leads
+    select (x.started_at at time zone c.time_zone)::date as day, count(*) as sessions, count(*) filter (where x.converted) as leads
     from lead.sessions x
+    join core.companies c on c.id = x.company_id
     where x.started_at >= from_date and x.started_at < to_date
       and (daily_web_traffic.domain_id is null or x.domain_id = daily_web_traffic.domain_id)
     group by 1
@@ -155,7 +161,7 @@ as $$
   select days.day, coalesce(s.sessions, 0), coalesce(s.leads, 0) from days left join s on s.day = days.day order by days.day
 $$;
 comment on function analytics.daily_web_traffic(timestamptz, timestamptz, uuid) is
-  'Sessions and converting sessions (a lead captured) per UTC day, every day of the range present. Security invoker.';
+  'Sessions and converting sessions (a lead captured) per company day (the company''s time zone), every day of the range present. Security invoker.';
 
 create function analytics.ab_test_results(ab_test_id uuid)
 returns table (
