@@ -9,6 +9,9 @@ export type DemoSite = { url: string; close(): Promise<void> };
 
 const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** Demo toggles: ?rastro_consent=required and ?rastro_gpc=respect show the snippet's privacy switches. */
+let snippetAttributes = '';
+
 function page(options: { title: string; siteKey: string; endpoint: string; body: string }): string {
   return `<!doctype html>
 <html lang="pt-BR">
@@ -28,7 +31,7 @@ function page(options: { title: string; siteKey: string; endpoint: string; body:
   form[data-state="sent"] .thanks { display: block; } .thanks { display: none; color: #137333; }
   main { min-height: 900px; }
 </style>
-<script async src="/rastro.js" data-site-key="${escape(options.siteKey)}" data-endpoint="${escape(options.endpoint)}"></script>
+<script async src="/rastro.js" data-site-key="${escape(options.siteKey)}" data-endpoint="${escape(options.endpoint)}"${snippetAttributes}></script>
 </head>
 <body>
 ${options.body}
@@ -81,6 +84,8 @@ function pricing(siteKey: string, endpoint: string): string {
 export function startDemoSite(options: { port: number; siteKey: string; functionsUrl: string }): Promise<DemoSite> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://demo.local');
+    snippetAttributes = (url.searchParams.get('rastro_consent') === 'required' ? ' data-consent="required"' : '') +
+      (url.searchParams.get('rastro_gpc') === 'respect' ? ' data-gpc="respect"' : '');
     const html = (body: string) =>
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
     if (url.pathname === '/rastro.js') {

@@ -43,6 +43,7 @@ describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', ()
 	let browser: Browser;
 	let site: DemoSite;
 	let domainId: string;
+	let siteKey: string;
 
 	beforeAll(async () => {
 		db = new pg.Client({ connectionString: DB_URL });
@@ -63,6 +64,7 @@ describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', ()
 			[origin, `E2E landing ${RUN}`, crypto.randomUUID()],
 		);
 		domainId = domain.id;
+		siteKey = domain.site_key;
 		site = await startDemoSite({ port, siteKey: domain.site_key, functionsUrl: `${API_URL}/functions/v1` });
 		browser = await launchChromium([`--user-agent=${USER_AGENT}`]);
 	});
@@ -78,7 +80,7 @@ describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', ()
 		context.setDefaultTimeout(15_000);
 		const page = await context.newPage();
 		await page.goto(`${site.url}/?utm_source=facebook&utm_medium=cpc&utm_campaign=bf&fbclid=ABC`);
-		await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/(a|b)$/);
+		await expect.poll(() => new URL(page.url()).pathname, { timeout: 15_000 }).toMatch(/^\/(a|b)$/);
 		const variant = new URL(page.url()).pathname.slice(1);
 
 		const touch = await eventually('the landing touch', async () => {
@@ -107,7 +109,7 @@ describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', ()
 		await page.getByLabel('E-mail').fill(email);
 		await page.getByLabel('Telefone').fill('+55 11 98765-4321');
 		await page.getByRole('button', { name: 'Enviar' }).click();
-		await expect.poll(() => page.locator('#lead-form').getAttribute('data-state')).toBe('sent');
+		await expect.poll(() => page.locator('#lead-form').getAttribute('data-state'), { timeout: 15_000 }).toBe('sent');
 		expect(await page.getByRole('status').isVisible()).toBe(true);
 
 		const lead = await eventually('the captured lead', async () => {
@@ -146,4 +148,35 @@ describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', ()
 		expect(touches).toBe(1);
 		await context.close();
 	}, 120_000);
+
+	it('sends nothing before consent, or at all under Global Privacy Control when the site honours it', async () => {
+		// the demo site's toggles put data-consent="required" / data-gpc="respect" on its snippet
+		const viewsOf = async (marker: string) =>
+			Number((await db.query(`select count(*) from lead.page_views where domain_id = $1 and page_url like $2`, [domainId, `%${marker}%`])).rows[0].count);
+
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await page.goto(`${site.url}/precos?rastro_consent=required`);
+		await page.getByRole('button', { name: 'Escolher o Pro' }).click();
+		await page.waitForTimeout(3000); // longer than the snippet's 2 s batch timer
+		expect(await viewsOf('rastro_consent')).toBe(0);
+		expect((await context.cookies(site.url)).map((c) => c.name).filter((n) => n.startsWith('_rastro') || n.startsWith('_fb'))).toEqual([]);
+		await page.evaluate(() => (window as unknown as { rastro: { consent(granted: boolean): void } }).rastro.consent(true));
+		await eventually('the page view after consent', async () => ((await viewsOf('rastro_consent')) === 1 ? true : undefined));
+
+		const gpc = await browser.newContext();
+		await gpc.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+		const gpcPage = await gpc.newPage();
+		await gpcPage.goto(`${site.url}/precos?rastro_gpc=respect&run=gpc`);
+		await gpcPage.getByRole('button', { name: 'Escolher o Pro' }).click();
+		await gpcPage.waitForTimeout(3000);
+		await gpcPage.close();
+		expect(await viewsOf('run=gpc')).toBe(0);
+		// the same page without the signal is tracked: the zero above is GPC, not a broken page
+		const plain = await context.newPage();
+		await plain.goto(`${site.url}/precos?rastro_gpc=respect&run=plain`);
+		await eventually('the page view without GPC', async () => ((await viewsOf('run=plain')) === 1 ? true : undefined));
+		await context.close();
+		await gpc.close();
+	}, 60_000);
 });
