@@ -140,7 +140,8 @@ declare
   assignments text[];
   predicate text;
   changed integer;
-  report jsonb := '{}';
+  report jsonb := '{}'::jsonb;
+  suppression regclass;
 begin
   if not (ops.caller_sees_all_companies()
           or (erase_subject.company_id = core.current_company_id() and core.is_company_admin())) then
@@ -185,9 +186,10 @@ begin
   end loop;
 
   -- Suppression: the e-mail module's list, when it is installed (it keeps the address to honour it).
-  if kind = 'email' and pg_catalog.to_regclass('ops.suppression_list') is not null then
-    execute 'insert into ops.suppression_list (company_id, email, reason) values ($1, $2, ''erasure'')
-             on conflict (company_id, lower(email)) do nothing'
+  suppression := pg_catalog.to_regclass('ops.suppression_list');
+  if kind = 'email' and suppression is not null then
+    execute format('insert into %s (company_id, email, reason) values ($1, $2, ''erasure'')
+                    on conflict (company_id, lower(email)) do nothing', suppression)
       using erase_subject.company_id, normalized;
   end if;
 
