@@ -6,7 +6,11 @@
 //       the same request without the count and a trivial PostgREST request;
 //   (c) per edge function, the largest CPU time and peak memory of ONE invocation during (a), beside
 //       Supabase's limits (2 s CPU, 256 MB), read from the functions host's invocation log.
-// Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300).
+//   (d) web tracking (scripts/bench/tracking.ts): track at 20 connections, batches of 20 at 50
+//       connections beside COPY, and a partition-pruned page-view query.
+// Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300),
+// --page-views N (default 1,000,000; 10,000,000 for the full figure), --tracking-seconds N (default 15),
+// --only import|list|tracking (repeatable; default all).
 // Loopback only; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
@@ -19,17 +23,22 @@ import { freePorts } from '../packages/local-stack/src/ports.ts';
 import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { leadImportMaxBytes } from '../packages/contracts/src/lead-imports.ts';
 import { seedDemo } from './seed-demo.ts';
+import { benchTracking } from './bench/tracking.ts';
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     'list-leads': { type: 'string', default: '100000' },
     samples: { type: 'string', default: '300' },
+    'page-views': { type: 'string', default: '1000000' },
+    'tracking-seconds': { type: 'string', default: '15' },
+    only: { type: 'string', multiple: true },
   },
 });
 const importRows = Number(args.rows);
 const listLeads = Number(args['list-leads']);
 const samples = Number(args.samples);
+const wanted = (section: string) => !args.only || args.only.includes(section);
 const log = (m: string) => console.error(`[bench] ${m}`);
 const results: Array<[string, string]> = [];
 const report = (label: string, value: string) => {
@@ -310,9 +319,15 @@ async function main(): Promise<void> {
     log(`stack up (${cpus} CPUs); running benchmarks`);
     const invocationsBefore = invocationLogOffset(stack.functionInvocationLog);
     // An import that fails (e.g. a function stopped at a limit) is reported, and the rest still runs.
-    await benchImport(stack, db, workDir).catch((error: Error) => report('CSV import FAILED', error.message.slice(0, 400)));
-    reportFunctionLimits(stack.functionInvocationLog, invocationsBefore, `the ${importRows.toLocaleString('en-US')}-row import and its queue drain`);
-    await benchLeadList(stack, db);
+    if (wanted('import')) {
+      await benchImport(stack, db, workDir).catch((error: Error) => report('CSV import FAILED', error.message.slice(0, 400)));
+      reportFunctionLimits(stack.functionInvocationLog, invocationsBefore, `the ${importRows.toLocaleString('en-US')}-row import and its queue drain`);
+    }
+    if (wanted('list')) await benchLeadList(stack, db);
+    if (wanted('tracking')) {
+      await benchTracking(stack, db, report, { pageViews: Number(args['page-views']), seconds: Number(args['tracking-seconds']), workDir, log })
+        .catch((error: Error) => report('web tracking FAILED', error.message.slice(0, 400)));
+    }
   } finally {
     await db?.end();
     await stack?.stop();

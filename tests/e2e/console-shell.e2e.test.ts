@@ -87,11 +87,12 @@ describe.skipIf(!CONSOLE_URL)('console shell', () => {
 			}
 			await screenshot(page, 'signed-in');
 
-			await nav.getByRole('link', { name: 'Web tracking' }).click();
-			await waitForPath(page, '/web-tracking');
-			expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Web tracking');
+			// a module not built yet shows its empty state (web tracking has its own pages since issue 7)
+			await nav.getByRole('link', { name: 'Remarketing' }).click();
+			await waitForPath(page, '/remarketing');
+			expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Remarketing');
 			await page.getByRole('heading', { name: 'Nothing here yet' }).waitFor();
-			expect(await nav.getByRole('link', { name: 'Web tracking' }).getAttribute('aria-current')).toBe('page');
+			expect(await nav.getByRole('link', { name: 'Remarketing' }).getAttribute('aria-current')).toBe('page');
 			await screenshot(page, 'module-empty-state');
 		},
 		TEST_TIMEOUT

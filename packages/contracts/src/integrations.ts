@@ -98,6 +98,8 @@ export const CrmSyncWorkerRequestSchema = z.object({
   maxRuntimeMs: z.number().int().min(100).max(140_000).default(50_000),
   trigger: z.string().max(40).optional(),
   messages: z.number().int().min(0).optional(),
+  /** Pull only: carry on passes already under way and start none (what a run's chained kick asks). */
+  continuePasses: z.boolean().default(false),
 });
 export type CrmSyncWorkerRequest = z.infer<typeof CrmSyncWorkerRequestSchema>;
 

@@ -4,7 +4,7 @@
 // ops.invoke_edge_function. Both modes run on the shared worker runtime (_shared/worker.ts): recorded in
 // ops.worker_runs, sized per invocation (wall time, CPU time, messages); a pull pass longer than one
 // invocation chains the next (pull.ts).
-// Body: { mode?: 'push' | 'pull', maxRuntimeMs? } — answers { processed, succeeded, failed, retried },
+// Body: { mode?: 'push' | 'pull', maxRuntimeMs?, continuePasses? (pull: only passes under way) } — answers { processed, succeeded, failed, retried },
 // the same counts it writes to ops.worker_runs.
 import { CrmSyncWorkerRequestSchema } from '@rastro/contracts';
 import { readJsonBody } from '../_shared/json-body.ts';
@@ -20,13 +20,13 @@ export const handler = workerEndpoint(async (req) => {
   const budget: Budget = { ...crmSyncBudget, wallMs: request.maxRuntimeMs };
   if (request.mode === 'pull') {
     return (await recordRun(pullWorkerName, async (state) => {
-      state.stoppedBy = await pullContacts(budget, state);
+      state.stoppedBy = await pullContacts(budget, state, { continuePasses: request.continuePasses });
       // A pass stopped by the budget goes on in the next run at once, unless another pull run is
       // still going (it chains itself); pg_cron's 15-minute pull picks up a lost kick.
       if (state.stoppedBy === 'wall' || state.stoppedBy === 'cpu') {
         await chainNext(pullWorkerName, {
           functionName: 'crm-sync-worker',
-          payload: { mode: 'pull', maxRuntimeMs: request.maxRuntimeMs },
+          payload: { mode: 'pull', maxRuntimeMs: request.maxRuntimeMs, continuePasses: true },
           // Kicked only while no other pull run is unfinished: pull runs never overlap by design.
           maxOthers: 1,
         }, state);

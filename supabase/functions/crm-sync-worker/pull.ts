@@ -32,7 +32,15 @@ const defaultPageSize = 500;
  */
 export const pullOverlapSeconds = 600;
 
-export type PullOptions = { pageSize?: number; timeoutMs?: number };
+export type PullOptions = {
+  pageSize?: number;
+  timeoutMs?: number;
+  /**
+   * Only integrations whose pass is under way (a chained run: it was kicked to finish a pass, and
+   * arriving after that pass ended it must not start the next one early; pg_cron's schedule does).
+   */
+  continuePasses?: boolean;
+};
 
 type PullRun = PullOptions & { clock: BudgetClock };
 
@@ -51,7 +59,11 @@ export async function pullContacts(budget: Budget, state: RunState, options: Pul
   const { rows } = await dbPool().query<IntegrationRow>(
     `select ${integrationColumns} from ops.integrations
      where provider = 'dinamize' and sync_enabled and has_credentials
+       and (not $1 or exists (select 1 from ops.sync_state s
+                              where s.integration_id = ops.integrations.id and s.sync_type = $2
+                                and s.pass_started_at is not null))
      order by company_id`,
+    [options.continuePasses ?? false, pullSyncType],
   );
   for (const [index, row] of rows.entries()) {
     // The first integration is always started, so a run whose set-up ate its budget still moves a pass.

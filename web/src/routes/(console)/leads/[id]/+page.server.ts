@@ -8,6 +8,7 @@ import { fieldErrorsOf, parseAmount } from '#lib/leads/form.ts';
 import { canWriteLeads } from '#lib/roles.ts';
 import { loadDirectory } from '#lib/server/directory.ts';
 import { AUDIT_ENTRIES_SHOWN, loadLeadDetail } from '#lib/server/lead-detail.ts';
+import { loadLeadJourney } from '#lib/server/lead-journey.ts';
 import { loadStages } from '#lib/server/pipeline.ts';
 import { errorCode, isNotAllowed } from '#lib/server/postgrest-errors.ts';
 import { openModule } from '#lib/server/require-module.ts';
@@ -18,10 +19,11 @@ export const load: PageServerLoad = async (event) => {
 	const { supabase } = event.locals;
 	if (!isUuid(event.params.id)) error(404, m.lead_error_no_such_lead());
 
-	const [detail, stages, members] = await Promise.all([
+	const [detail, stages, members, journey] = await Promise.all([
 		loadLeadDetail(supabase, event.params.id),
 		loadStages(supabase),
-		loadDirectory(supabase)
+		loadDirectory(supabase),
+		loadLeadJourney(supabase, event.params.id)
 	]).catch((cause) => {
 		console.error(cause);
 		error(503, m.lead_error_load_failed());
@@ -29,7 +31,7 @@ export const load: PageServerLoad = async (event) => {
 	// Another company's lead reads as absent too (RLS): nothing tells it exists.
 	if (!detail) error(404, m.lead_error_not_in_company());
 
-	return { module, ...detail, stages, members, auditLimit: AUDIT_ENTRIES_SHOWN, canWrite: canWriteLeads(role) };
+	return { module, ...detail, stages, members, journey, auditLimit: AUDIT_ENTRIES_SHOWN, canWrite: canWriteLeads(role) };
 };
 
 export const actions: Actions = {

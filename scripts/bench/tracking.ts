@@ -1,0 +1,218 @@
+// Web-tracking section of `npm run bench` (issue 7), each figure beside a baseline of the same run:
+//   (a) `track` with one event per request at 20 connections (autocannon): requests/s, p50/p99, beside
+//       a preflight (OPTIONS) of the same function through the same gateway and host, which does no
+//       parsing and no database work; for scale, the best-known open-source analytics server manages
+//       about 250 requests/s on this kind of machine (the aim here: 1,000/s, p99 under 50 ms);
+//   (b) batches of 20 events at 50 connections: events/s, beside a COPY of as many page-view rows
+//       into lead.page_views (ratio; the aim: 25,000 events/s);
+//   (c) a page-view query over --page-views rows (default 1,000,000; run once with 10,000,000) spread
+//       over twelve monthly partitions: the last 30 days of one company, whose plan must show partition
+//       pruning (partitions scanned vs present), beside the same aggregate over all months.
+// Every request carries fresh client event ids, so none is a cheap duplicate.
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import type pg from 'pg';
+import { binDir, repoRoot } from '../../packages/local-stack/src/config.ts';
+import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
+
+type Report = (label: string, value: string) => void;
+type Options = { pageViews: number; seconds: number; workDir: string; log: (m: string) => void };
+
+const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function benchSite(db: pg.Client): Promise<{ siteKey: string; origin: string; domainId: string; companyId: string }> {
+  const origin = 'https://bench-site.test';
+  const { rows: [site] } = await db.query(
+    `insert into lead.domains (company_id, domain_name, domain_url, allowed_origins)
+     select id, 'bench site', $1, array[$1] from core.companies where slug = 'demo-rastro'
+     on conflict on constraint domains_name_per_company_is_unique do update set allowed_origins = excluded.allowed_origins
+     returning id, company_id, site_key`,
+    [origin],
+  );
+  return { siteKey: site.site_key, origin, domainId: site.id, companyId: site.company_id };
+}
+
+function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/** Bodies with unique event ids: request n of connection c. */
+function trackBody(siteKey: string, origin: string, run: string, n: number, events: number): string {
+  const session = `bench-${run}-s${n % 5000}`;
+  const at = Date.now();
+  const list = Array.from({ length: events }, (_, i) =>
+    i % 2 === 0
+      ? { id: `${run}-${n}-${i}`, type: 'page_view', at, url: `${origin}/p${i}?utm_source=bench&utm_campaign=c${n % 7}`, title: 'Bench' }
+      : { id: `${run}-${n}-${i}`, type: 'click', at, url: `${origin}/p${i}`, action: 'cta', label: 'Bench' }
+  );
+  return JSON.stringify({ site_key: siteKey, visitor_id: `bench-visitor-${n % 20000}`, session_id: session, events: list });
+}
+
+async function trackLoad(url: string, site: { siteKey: string; origin: string }, connections: number, events: number, seconds: number) {
+  const tag = `r${Date.now().toString(36)}`;
+  let n = 0;
+  const result = await run({
+    url,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { origin: site.origin, 'user-agent': userAgent, 'content-type': 'text/plain' },
+    requests: [{
+      setupRequest: (request) => ({ ...request, body: trackBody(site.siteKey, site.origin, tag, n++, events) }),
+    }],
+  });
+  return result;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The track handler in one Deno process of its own (scripts/bench/deno/track-server.ts), with the functions' env. */
+async function directTrack(stack: RunningStack): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn(join(binDir, 'deno'), ['run', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'scripts/bench/deno/track-server.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...stack.functionEnv, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    child.once('exit', (code) => reject(new Error(`track-server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/track`, stop: () => child.kill('SIGTERM') };
+}
+
+function latency(result: autocannon.Result): string {
+  return `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`;
+}
+
+async function countWritten(db: pg.Client, domainId: string): Promise<number> {
+  const { rows: [row] } = await db.query(
+    `select (select count(*) from lead.page_views where domain_id = $1) + (select count(*) from lead.web_events where domain_id = $1) as n`,
+    [domainId],
+  );
+  return Number(row.n);
+}
+
+export async function benchTracking(stack: RunningStack, db: pg.Client, report: Report, options: Options): Promise<void> {
+  const { log } = options;
+  const site = await benchSite(db);
+  const url = `${stack.env.API_URL}/functions/v1/track`;
+  const warm = await fetch(url, { method: 'POST', headers: { origin: site.origin, 'user-agent': userAgent }, body: trackBody(site.siteKey, site.origin, 'warm', 0, 1) });
+  if (warm.status !== 202) throw new Error(`track is not answering 202: ${warm.status} ${await warm.text()}`);
+
+  // (a) one event per request, 20 connections, beside the preflight of the same function
+  log('track: 1 event per request at 20 connections…');
+  const preflight = await run({ url, connections: 20, duration: options.seconds, method: 'OPTIONS', headers: { origin: site.origin } });
+  const single = await trackLoad(url, site, 20, 1, options.seconds);
+  const errors = single.non2xx + single.errors + single.timeouts;
+  report('track, 1 event/request, 20 connections', `${fmt(single.requests.average)} requests/s, ${latency(single)}${errors ? `, ${errors} failed` : ''}`);
+  report('  baseline: OPTIONS preflight of track (same gateway and host, no work)', `${fmt(preflight.requests.average)} requests/s, ${latency(preflight)}`);
+  report('  ratio track / preflight', `${(single.requests.average / preflight.requests.average).toFixed(2)} (the best-known open-source analytics server: ~250 requests/s here; aim 1,000/s, p99 < 50 ms)`);
+  // The same handler in one Deno process without the local functions host (which runs each request in
+  // a measured worker process, 4 per function): what one hosted isolate does.
+  const direct = await directTrack(stack);
+  try {
+    const directPreflight = await run({ url: direct.url, connections: 20, duration: options.seconds, method: 'OPTIONS', headers: { origin: site.origin } });
+    const directSingle = await trackLoad(direct.url, site, 20, 1, options.seconds);
+    const directErrors = directSingle.non2xx + directSingle.errors + directSingle.timeouts;
+    report('track served by Deno.serve alone, 1 event/request, 20 connections', `${fmt(directSingle.requests.average)} requests/s, ${latency(directSingle)}${directErrors ? `, ${directErrors} failed` : ''}`);
+    report('  baseline: its OPTIONS preflight', `${fmt(directPreflight.requests.average)} requests/s, ${latency(directPreflight)}`);
+    const beforeDirect = await countWritten(db, site.domainId);
+    const directBatch = await trackLoad(direct.url, site, 50, 20, options.seconds);
+    const directWritten = (await countWritten(db, site.domainId)) - beforeDirect;
+    report('track served by Deno.serve alone, batches of 20, 50 connections', `${fmt(directWritten / options.seconds)} events/s written (${fmt(directBatch.requests.average)} requests/s, ${latency(directBatch)})`);
+  } finally {
+    direct.stop();
+  }
+
+  // (b) batches of 20 at 50 connections, beside COPY of as many rows
+  log('track: batches of 20 events at 50 connections…');
+  const before = await countWritten(db, site.domainId);
+  const batch = await trackLoad(url, site, 50, 20, options.seconds);
+  const after = await countWritten(db, site.domainId);
+  const written = after - before;
+  const eventsPerSecond = written / options.seconds;
+  const batchErrors = batch.non2xx + batch.errors + batch.timeouts;
+  report('track, batches of 20 events, 50 connections', `${fmt(eventsPerSecond)} events/s written (${fmt(batch.requests.average)} requests/s, ${latency(batch)}${batchErrors ? `, ${batchErrors} failed` : ''})`);
+
+  const copyRows = Math.max(written, 10_000);
+  const file = join(options.workDir, 'page-views.csv');
+  const session = (await db.query(`select id from lead.sessions where domain_id = $1 limit 1`, [site.domainId])).rows[0].id as string;
+  const lines: string[] = [];
+  for (let i = 0; i < copyRows; i++) lines.push(`${site.companyId},${site.domainId},${session},copy-${i},${site.origin}/p,/p,${i + 1}`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const url2 = new URL(stack.env.DB_URL);
+  const started = Date.now();
+  const copy = spawnSync('psql', [stack.env.DB_URL, '-v', 'ON_ERROR_STOP=1', '-c',
+    `\\copy lead.page_views (company_id, domain_id, session_id, client_event_id, page_url, page_path, view_order) from '${file}' csv`], {
+    encoding: 'utf8', env: { ...process.env, PGPASSWORD: decodeURIComponent(url2.password) },
+  });
+  const copyMs = Date.now() - started;
+  if (copy.status !== 0) throw new Error(`COPY failed: ${copy.stderr}`);
+  const copyPerSecond = copyRows / (copyMs / 1000);
+  report('  baseline: COPY of page-view rows into lead.page_views', `${fmt(copyPerSecond)} rows/s (${fmt(copyRows)} rows)`);
+  report('  ratio track / COPY', `${(eventsPerSecond / copyPerSecond).toFixed(3)} (aim: 25,000 events/s)`);
+
+  // (c) partition pruning over many page views
+  log(`page views: loading ${fmt(options.pageViews)} rows over twelve months…`);
+  const loadStarted = Date.now();
+  await db.query(`insert into lead.visitor_journeys (company_id, domain_id, visitor_id, first_visit_at, last_visit_at)
+                  values ($1, $2, 'bench-bulk-visitor', now() - interval '1 year', now()) on conflict do nothing`, [site.companyId, site.domainId]);
+  await db.query(`insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at)
+                  select $1, 'bench-bulk-' || g, $2, j.id, j.visitor_id, now() - interval '1 year', now()
+                  from generate_series(1, 10000) g, lead.visitor_journeys j where j.domain_id = $2 and j.visitor_id = 'bench-bulk-visitor'
+                  on conflict do nothing`, [site.companyId, site.domainId]);
+  // Bench data only: the foreign-key triggers are skipped for the bulk load (replica role), the rows are valid.
+  await db.query(`set session_replication_role = replica`);
+  const chunk = 1_000_000;
+  for (let offset = 0; offset < options.pageViews; offset += chunk) {
+    await db.query(
+      `insert into lead.page_views (created_at, company_id, domain_id, session_id, client_event_id, page_url, page_path, view_order)
+       select now() - make_interval(secs => (g * 31.536) % 31536000), $1, $2, 'bench-bulk-' || (1 + g % 10000), 'bulk-' || g, $3, '/bulk', 1
+       from generate_series($4::bigint, $5::bigint) g`,
+      [site.companyId, site.domainId, `${site.origin}/bulk`, offset + 1, Math.min(options.pageViews, offset + chunk)],
+    );
+    log(`  ${fmt(Math.min(options.pageViews, offset + chunk))} rows`);
+  }
+  await db.query(`set session_replication_role = origin`);
+  await db.query('analyze lead.page_views');
+  report(`page views loaded`, `${fmt(options.pageViews)} rows in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s`);
+
+  const lastMonth = `select count(*) as views, count(distinct session_id) as sessions from lead.page_views
+                     where company_id = $1 and created_at >= now() - interval '30 days'`;
+  const allMonths = `select count(*) as views, count(distinct session_id) as sessions from lead.page_views where company_id = $1`;
+  const explain = async (sql: string) => {
+    const { rows } = await db.query(`explain (analyze, format json) ${sql}`, [site.companyId]);
+    const plan = rows[0]['QUERY PLAN'][0];
+    const scanned = new Set<string>();
+    const walk = (node: { 'Relation Name'?: string; Plans?: unknown[] }) => {
+      if (node['Relation Name']) scanned.add(node['Relation Name']);
+      for (const child of (node.Plans ?? []) as typeof node[]) walk(child);
+    };
+    walk(plan.Plan);
+    return { ms: plan['Execution Time'] as number, scanned: [...scanned] };
+  };
+  const { rows: [{ partitions }] } = await db.query(`select count(*)::int as partitions from pg_inherits where inhparent = 'lead.page_views'::regclass`);
+  await explain(lastMonth); // warm the cache the same way for both
+  await explain(allMonths);
+  const pruned = await explain(lastMonth);
+  const full = await explain(allMonths);
+  report('page views of the last 30 days (one company)', `${pruned.ms.toFixed(0)} ms, ${pruned.scanned.length} of ${partitions} partitions scanned: ${pruned.scanned.join(', ')}`);
+  report('  baseline: the same aggregate over every month', `${full.ms.toFixed(0)} ms, ${full.scanned.length} of ${partitions} partitions scanned`);
+  report('  ratio all months / last 30 days', `${(full.ms / pruned.ms).toFixed(1)}`);
+}
