@@ -103,14 +103,16 @@ create table mtrk.campaigns (
   constraint period_is_ordered check (ends_at is null or starts_at is null or ends_at > starts_at),
   constraint utms_have_sane_lengths check (length(utm_source) <= 100 and length(utm_medium) <= 100 and length(utm_campaign) <= 200),
   constraint objective_has_sane_length check (length(objective) <= 1000),
-  constraint campaigns_company_id_and_id_are_unique unique (company_id, id)
+  constraint campaigns_company_id_and_id_are_unique unique (company_id, id),
+  constraint landing_page_belongs_to_company foreign key (company_id, landing_page_id)
+    references lead.landing_pages (company_id, id) on delete set null (landing_page_id)
 );
 comment on table mtrk.campaigns is
   'A mass send (seed 001 Campanhas): objective, content, period, sender and execution status. The unit of analysis of the e-mail dashboards.';
 comment on column mtrk.campaigns.html_content is
   'The same HTML for every recipient; every <a href="http(s)://…"> becomes a CTA (mtrk.campaign_ctas) and is rewritten per message to its tracked link when sent.';
 comment on column mtrk.campaigns.landing_page_id is
-  'The campaign''s landing page, 1:1 (seed 001). TODO(issue 7): foreign key to lead.landing_pages once web tracking is merged.';
+  'The campaign''s landing page (lead.landing_pages), 1:1 (seed 001): its CTAs usually point there, and leads it captures with a mid are attributed to the campaign.';
 comment on column mtrk.campaigns.send_checkpoint is
   'Keyset checkpoint of the sender: the highest mtrk.messages.id already handed to the transport. A resumed send continues after it (never offset).';
 comment on column mtrk.campaigns.utm_campaign is 'utm_campaign appended to every CTA (default: the campaign''s id).';
@@ -234,7 +236,7 @@ create table mtrk.events (
   constraint each_provider_event_once unique (provider_event_id, occurred_at)
 ) partition by range (occurred_at);
 comment on table mtrk.events is
-  'Raw, immutable log of what happened to a message (seed 001 Eventos): history, not state. Append-only — update, delete and truncate are refused for every role but the schema owner. Partitioned by month of occurred_at (mtrk.ensure_event_partitions). Dashboards never read it per page view: the statement trigger mtrk._apply_events keeps the aggregates.';
+  'Raw, immutable log of what happened to a message (seed 001 Eventos): history, not state. Append-only — update, delete and truncate are refused for every role but the schema owner. Partitioned by month of occurred_at (ops.partitioned_tables). Dashboards never read it per page view: the statement trigger mtrk._apply_events keeps the aggregates.';
 comment on column mtrk.events.is_machine is
   'An open or click by a machine (image proxy prefetch, link scanner): kept, but out of human engagement. The rule: decision 0012 and mtrk.track_open / mtrk.track_click.';
 comment on column mtrk.events.provider_event_id is 'The provider''s event id (webhooks): the same delivery twice is one event.';
@@ -372,38 +374,12 @@ create index idx_lead_attributions_company_id on mtrk.lead_attributions (company
 
 -- ---- event partitions -----------------------------------------------------------------------------
 
-create function mtrk.ensure_event_partitions(from_month date default (now() at time zone 'utc')::date, months integer default 3)
-returns integer
-language plpgsql security definer set search_path = ''
-as $$
-declare
-  first_day date := date_trunc('month', from_month)::date;
-  created integer := 0;
-  partition_name text;
-begin
-  if months not between 1 and 120 then
-    raise exception 'months must be between 1 and 120' using errcode = '22023';
-  end if;
-  for i in 0 .. months - 1 loop
-    partition_name := format('events_%s', to_char(first_day + make_interval(months => i), 'YYYY_MM'));
-    if to_regclass(format('mtrk.%I', partition_name)) is null then
-      execute format('create table mtrk.%I partition of mtrk.events for values from (%L) to (%L)',
-                     partition_name, first_day + make_interval(months => i), first_day + make_interval(months => i + 1));
-      execute format('alter table mtrk.%I enable row level security', partition_name);
-      execute format('revoke all on mtrk.%I from public, anon, authenticated, service_role', partition_name);
-      created := created + 1;
-    end if;
-  end loop;
-  return created;
-end
-$$;
-comment on function mtrk.ensure_event_partitions(date, integer) is
-  'Creates the monthly partitions of mtrk.events from from_month on (re-runnable). pg_cron runs it monthly for the next 3 months; events outside every month land in mtrk.events_default.';
-
-create table mtrk.events_default partition of mtrk.events default;
-alter table mtrk.events_default enable row level security;
-revoke all on mtrk.events_default from public, anon, authenticated, service_role;
-select mtrk.ensure_event_partitions(((now() at time zone 'utc') - interval '1 month')::date, 14);
+-- Monthly partitions in schema partitions, kept ahead by ops.maintain_partitions (web tracking's
+-- registry): a year back for imported or simulated history, three months ahead.
+insert into ops.partitioned_tables (parent, months_ahead, registered_by)
+values ('mtrk.events', 3, '20261205000100_create_email_campaigns.sql');
+select ops.create_monthly_partitions('mtrk.events', (date_trunc('month', now()) - interval '12 months')::date,
+                                     (date_trunc('month', now()) + interval '3 months')::date);
 
 -- ---- triggers -------------------------------------------------------------------------------------
 
@@ -1113,7 +1089,7 @@ grant insert, update on mtrk.messages, mtrk.campaigns to service_role;
 grant insert on mtrk.events to service_role;
 grant insert on mtrk.unsubscribes, ops.suppression_list to service_role;
 
-revoke execute on function mtrk.ensure_event_partitions(date, integer), mtrk.html_ctas(text), mtrk._sync_campaign_ctas(),
+revoke execute on function mtrk.html_ctas(text), mtrk._sync_campaign_ctas(),
   mtrk._refuse_event_change(), mtrk._soft_bounce_limit(), mtrk._apply_events(), mtrk._count_attributed_leads(),
   mtrk._eligible_contacts(uuid), mtrk._generate_messages(uuid), mtrk.generate_messages(uuid), mtrk.eligible_count(uuid),
   mtrk.add_leads_to_audience(uuid, uuid, text), mtrk.add_contacts_to_audience(uuid, jsonb), mtrk.track_open(uuid, text, text),
@@ -1122,12 +1098,4 @@ revoke execute on function mtrk.ensure_event_partitions(date, integer), mtrk.htm
 grant execute on function mtrk.generate_messages(uuid), mtrk.eligible_count(uuid), mtrk.add_leads_to_audience(uuid, uuid, text),
   mtrk.add_contacts_to_audience(uuid, jsonb), mtrk.html_ctas(text) to authenticated;
 grant execute on function mtrk._generate_messages(uuid), mtrk.track_open(uuid, text, text), mtrk.track_click(uuid, text, text),
-  mtrk.unsubscribe_info(uuid), mtrk.unsubscribe(uuid, text, text), mtrk.ensure_event_partitions(date, integer) to service_role;
-
--- ---- cron jobs ------------------------------------------------------------------------------------
-
-select cron.unschedule(j.jobid) from cron.job j where j.jobname = 'mtrk-event-partitions';
-select cron.schedule('mtrk-event-partitions', '0 3 1 * *', $$select mtrk.ensure_event_partitions()$$);
-insert into ops.expected_cron_jobs (jobname, does, migration) values
-  ('mtrk-event-partitions', 'e-mail events of new months pile into the default partition instead of their month''s',
-   '20261205000100_create_email_campaigns.sql');
+  mtrk.unsubscribe_info(uuid), mtrk.unsubscribe(uuid, text, text) to service_role;
