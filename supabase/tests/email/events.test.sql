@@ -99,7 +99,7 @@ select tests.authenticate_as_service_role();
 select throws_ok('update mtrk.events set is_machine = true', '42501', 'mtrk.events is append-only: update is refused', 'the trigger refuses an update a grant would allow');
 select throws_ok('delete from mtrk.events', '42501', 'mtrk.events is append-only: delete is refused', 'the trigger refuses a delete a grant would allow');
 select tests.clear_authentication();
-select is((select count(*)::int from mtrk.events), 18, 'every event is still there');
+select is((select count(*)::int from mtrk.events where company_id = tests.company_id('empresa-a')), 18, 'every event is still there');
 
 select * from finish();
 rollback;
