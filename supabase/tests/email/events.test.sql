@@ -21,7 +21,7 @@ begin
   values (company, 'C', 'S', '<a href="https://a.test/1">Um</a><a href="https://a.test/2">Dois</a>', 'L', 'n@l.test') returning id into camp;
   insert into mtrk.campaign_audiences values (company, camp, aud);
   insert into mtrk.contacts (company_id, email) select company, 'c' || i || '@x.test' from generate_series(1, 3) i;
-  insert into mtrk.audience_contacts (company_id, audience_id, contact_id) select company, aud, id from mtrk.contacts;
+  insert into mtrk.audience_contacts (company_id, audience_id, contact_id) select company, aud, id from mtrk.contacts where company_id = company;
   perform mtrk._generate_messages(camp);
   insert into fx
   select camp,
