@@ -3,7 +3,7 @@
 -- authenticated refuse with 42501 before RLS is asked); anon reads nothing.
 begin;
 \ir ../_helpers/install.psql
-select plan(74);
+select plan(84);
 
 select tests.create_user('ana@a.test');
 select tests.create_user('bruno@b.test');
@@ -33,6 +33,8 @@ begin
     insert into ops.suppression_list (company_id, email, reason) values (company, 'gone@' || slug || '.test', 'manual');
     insert into lead.leads (company_id, name, email) values (company, 'L', 'l@' || slug || '.test') returning id into lead;
     insert into mtrk.lead_attributions (lead_id, company_id, campaign_id, message_id, contact_id) values (lead, company, camp, msg.id, contact);
+    insert into mtrk.sender_settings (company_id, messages_per_minute) values (company, 100);
+    insert into mtrk.simulated_events (company_id, campaign_id, message_id, contact_id, type, due_at) values (company, camp, msg.id, contact, 'delivered', now());
     insert into fixture values (slug, contact, aud, camp, msg.id, lead);
   end loop;
 end
@@ -42,10 +44,14 @@ create temp table tables_under_test (name text) on commit drop;
 grant select on tables_under_test to authenticated, anon;
 insert into tables_under_test values ('mtrk.contacts'), ('mtrk.audiences'), ('mtrk.audience_contacts'), ('mtrk.campaigns'),
   ('mtrk.campaign_ctas'), ('mtrk.campaign_audiences'), ('mtrk.messages'), ('mtrk.links'), ('mtrk.events'), ('mtrk.unsubscribes'),
-  ('ops.suppression_list'), ('mtrk.campaign_metrics'), ('mtrk.campaign_metrics_daily'), ('mtrk.lead_attributions');
+  ('ops.suppression_list'), ('mtrk.campaign_metrics'), ('mtrk.campaign_metrics_daily'), ('mtrk.lead_attributions'),
+  ('mtrk.sender_settings'), ('mtrk.simulated_events');
+
+create function pg_temp.touched(sql text) returns integer language plpgsql as $f$
+declare n integer; begin execute sql; get diagnostics n = row_count; return n; end $f$;
 
 select tests.authenticate_as('ana@a.test');
--- 14 + 14 reads
+-- reads
 select isnt_empty(format('select 1 from %s where company_id = %L', t.name, tests.company_id('empresa-a')), t.name || ': A reads its own')
 from tables_under_test t order by t.name;
 select is_empty(format('select 1 from %s where company_id = %L', t.name, tests.company_id('empresa-b')), t.name || ': A cannot read B''s')
@@ -82,9 +88,17 @@ select throws_ok(format($$insert into mtrk.campaign_metrics_daily (campaign_id, 
 select throws_ok(format($$insert into mtrk.lead_attributions (lead_id, company_id, campaign_id, message_id, contact_id) values (gen_random_uuid(), %L, gen_random_uuid(), 1, gen_random_uuid())$$,
   tests.company_id('empresa-b')), '42501', null, 'lead_attributions: A cannot insert');
 
+select throws_ok(format($$insert into mtrk.sender_settings (company_id, messages_per_minute) values (%L, 5) on conflict do nothing$$, tests.company_id('empresa-b')),
+  '42501', null, 'sender_settings: A cannot set B''s');
+select throws_ok(format($$insert into mtrk.simulated_events (company_id, campaign_id, message_id, contact_id, type, due_at) values (%L, %L, %s, %L, 'open', now())$$, tests.company_id('empresa-b'),
+  (select campaign from fixture where company = 'empresa-b'), (select message from fixture where company = 'empresa-b'), (select contact from fixture where company = 'empresa-b')),
+  '42501', null, 'simulated_events: A cannot insert');
+select is(pg_temp.touched(format($$update mtrk.sender_settings set messages_per_minute = 1 where company_id = %L$$, tests.company_id('empresa-b'))), 0, 'sender_settings: A updates none of B''s');
+select throws_ok('update mtrk.simulated_events set due_at = now()', '42501', null, 'simulated_events: A cannot update');
+select throws_ok('delete from mtrk.sender_settings', '42501', null, 'sender_settings: A cannot delete');
+select throws_ok('delete from mtrk.simulated_events', '42501', null, 'simulated_events: A cannot delete');
+
 -- Updates and deletes of B's rows (granted ones touch nothing; the others are refused) (14 + 14).
-create function pg_temp.touched(sql text) returns integer language plpgsql as $f$
-declare n integer; begin execute sql; get diagnostics n = row_count; return n; end $f$;
 select is(pg_temp.touched(format($$update mtrk.contacts set name = 'x' where company_id = %L$$, tests.company_id('empresa-b'))), 0, 'contacts: A updates none of B''s');
 select is(pg_temp.touched(format($$update mtrk.audiences set name = 'x' where company_id = %L$$, tests.company_id('empresa-b'))), 0, 'audiences: A updates none of B''s');
 select throws_ok('update mtrk.audience_contacts set added_at = now()', '42501', null, 'audience_contacts: nobody updates');
