@@ -22,14 +22,14 @@ export type Database = {
           Tables: {
             "companies": {
                   Row: {
-                    "created_at": string,"id": string,"name": string,"slug": string,"updated_at": string
+                    "created_at": string,"default_currency": string,"default_locale": string,"id": string,"name": string,"slug": string,"time_zone": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"id"?: string,"name": string,"slug": string,"updated_at"?: string
+                    "created_at"?: string,"default_currency"?: string,"default_locale"?: string,"id"?: string,"name": string,"slug": string,"time_zone"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"id"?: string,"name"?: string,"slug"?: string,"updated_at"?: string
+                    "created_at"?: string,"default_currency"?: string,"default_locale"?: string,"id"?: string,"name"?: string,"slug"?: string,"time_zone"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -54,13 +54,33 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"user_profiles": {
+                  Row: {
+                    "locale": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "locale"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "locale"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            "current_company_id":
+            "_is_time_zone":
+{ Args: { "name": string }; Returns: boolean
+                           },
+"company_day":
+{ Args: { "company_id": string,"ts": string }; Returns: string
+                           },
+"current_company_id":
 { Args: Record<PropertyKey, never>; Returns: string
                            },
 "current_company_role":
@@ -87,6 +107,14 @@ isOneToOne: false
 { Args: Record<PropertyKey, never>; Returns: {
               "company_id": string,"is_default": boolean,"name": string,"role": string
             }[]
+                           },
+"my_console_settings":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "company_default_locale": string,"currency": string,"locale": string,"time_zone": string
+            }[]
+                           },
+"set_my_locale":
+{ Args: { "locale": string }; Returns: undefined
                            },
 "switch_company":
 { Args: { "target_company_id": string }; Returns: undefined
