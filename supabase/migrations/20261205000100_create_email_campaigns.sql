@@ -233,7 +233,15 @@ create table mtrk.events (
   constraint source_is_known check (source in ('smtp', 'simulator', 'tracking', 'webhook')),
   constraint user_agent_has_sane_length check (length(user_agent) <= 500),
   constraint provider_event_id_has_sane_length check (length(provider_event_id) <= 200),
-  constraint each_provider_event_once unique (provider_event_id, occurred_at)
+  constraint each_provider_event_once unique (provider_event_id, occurred_at),
+  -- Deleting a company, campaign or contact (erasure) takes its events along; nothing else deletes them.
+  constraint message_belongs_to_company foreign key (company_id, message_id)
+    references mtrk.messages (company_id, id) on delete cascade,
+  constraint campaign_belongs_to_company foreign key (company_id, campaign_id)
+    references mtrk.campaigns (company_id, id) on delete cascade,
+  constraint contact_belongs_to_company foreign key (company_id, contact_id)
+    references mtrk.contacts (company_id, id) on delete cascade,
+  constraint link_is_known foreign key (link_id) references mtrk.links (id) on delete cascade
 ) partition by range (occurred_at);
 comment on table mtrk.events is
   'Raw, immutable log of what happened to a message (seed 001 Eventos): history, not state. Append-only — update, delete and truncate are refused for every role but the schema owner. Partitioned by month of occurred_at (ops.partitioned_tables). Dashboards never read it per page view: the statement trigger mtrk._apply_events keeps the aggregates.';

@@ -999,7 +999,37 @@ isOneToOne: false
                     "bounce_kind"?: string | null,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"detail"?: Json | null,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id"?: number,"occurred_at"?: string,"provider_event_id"?: string | null,"recorded_at"?: string,"source"?: string,"type"?: string,"user_agent"?: string | null
                   }
                   Relationships: [
-                    
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "link_is_known"
+      columns: ["link_id"]
+isOneToOne: false
+      referencedRelation: "links"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
                   ]
                 },"lead_attributions": {
                   Row: {
