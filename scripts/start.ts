@@ -5,7 +5,10 @@ import { parseArgs } from 'node:util';
 import { runForeground } from '../packages/local-stack/src/cli.ts';
 import { defaultStateDir } from '../packages/local-stack/src/config.ts';
 import { formatEnv } from '../packages/local-stack/src/stack.ts';
-import { demoUsers, seedDemo } from './seed-demo.ts';
+import pg from 'pg';
+import { startDemoSite } from './demo-site.ts';
+import { demoSiteUrl, demoUsers, seedDemo } from './seed-demo.ts';
+import { ensureDemoTrackingSite } from './seed-demo-tracking.ts';
 
 const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false } } });
 
@@ -15,12 +18,19 @@ await runForeground({
   withConsole: true,
   onReady: async (env) => {
     await seedDemo(env);
+    // The demo landing site (two A/B variants, the snippet, a lead form) on its own port.
+    const db = new pg.Client({ connectionString: env.DB_URL });
+    await db.connect();
+    const siteKey = await ensureDemoTrackingSite(db, demoSiteUrl).finally(() => db.end());
+    const demoSite = await startDemoSite({ port: Number(new URL(demoSiteUrl).port), siteKey: siteKey!, functionsUrl: `${env.API_URL}/functions/v1` });
     const logins = demoUsers.map((u) => `  ${u.email.padEnd(28)} ${u.password.padEnd(18)} ${u.memberships.map((m) => `${m.role}@${m.company}`).join(', ')}`);
     console.log([
       '',
       formatEnv(env),
+      `DEMO_SITE_URL=${demoSite.url}`,
       '',
       `Console: ${env.CONSOLE_URL}`,
+      `Demo landing site (tracked, A/B): ${demoSite.url}/?utm_source=facebook&utm_medium=cpc&utm_campaign=bf&fbclid=ABC`,
       'Demo logins:',
       ...logins,
       '',

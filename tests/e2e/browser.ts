@@ -7,7 +7,7 @@ export function chromiumPath(): string {
 	return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
 }
 
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 	return chromium.launch({
 		executablePath: chromiumPath(),
 		timeout: 30_000,
@@ -18,7 +18,8 @@ export function launchChromium(): Promise<Browser> {
 			'--no-first-run',
 			'--disable-background-networking',
 			'--disable-component-update',
-			'--disable-sync'
+			'--disable-sync',
+			...extraArgs
 		]
 	});
 }

@@ -2,9 +2,11 @@
 //   /rest/v1/*       → PostgREST (apikey required; Authorization defaults to the apikey)
 //   /auth/v1/*       → the local auth service
 //   /functions/v1/*  → the Deno functions host (verify_jwt per function from config.toml)
+//   /tracker/v1/rastro.js → the browser snippet (packages/tracker), built with esbuild
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { trackerBundle } from '../../tracker/src/build.ts';
 import { verifyJwt } from './jwt.ts';
 import type { SupabaseConfig } from './config.ts';
 
@@ -70,6 +72,20 @@ export function startGateway(options: GatewayOptions): Promise<Server> {
 
     if (path === '/health' || path === '/') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, service: 'rastro local stack' }));
+      return;
+    }
+
+    // The browser snippet (packages/tracker), built once per process. On Supabase it is served from the
+    // site itself or any CDN (functions serve scripts as text/plain there): docs/runbook.md.
+    if (path === '/tracker/v1/rastro.js') {
+      trackerBundle().then(
+        ({ code }) => res.writeHead(200, {
+          'content-type': 'application/javascript; charset=utf-8',
+          'cache-control': 'public, max-age=300',
+          'access-control-allow-origin': '*',
+        }).end(req.method === 'HEAD' ? undefined : code),
+        (error: Error) => jsonError(res, 500, 'tracker_build_failed', error.message),
+      );
       return;
     }
 

@@ -4,7 +4,7 @@
 -- per-company secret and the receipt ledger are invisible to members; anon reads nothing.
 begin;
 \ir ../_helpers/install.psql
-select plan(65);
+select plan(74);
 
 select tests.create_user('ana@a.test');
 select tests.create_user('bruno@b.test');
@@ -46,6 +46,10 @@ begin
     insert into lead.web_events (company_id, domain_id, session_id, page_id, client_event_id, event_type)
     values (company, domain, session, page, 'ev-' || slug, 'click');
     insert into lead.tracking_receipts (domain_id, client_event_id) values (domain, 'pv-' || slug);
+    insert into lead.capture_rate_limits (domain_id, ip_hash, window_start) values (domain, 'ip-' || slug, now());
+    insert into ops.privacy_settings (company_id, retention_months) values (company, 6);
+    insert into ops.erasure_log (company_id, subject_kind, subject_hash, leads, rows_changed)
+    values (company, 'email', lead.sha256_hex(slug), 0, '{}');
     insert into fixture values (slug, domain, page, journey, session);
   end loop;
 end
@@ -136,6 +140,20 @@ select throws_ok('select visitor_key from lead.tracking_settings', '42501', null
 select throws_ok('select 1 from lead.tracking_settings', '42501', null, 'tracking_settings: members read nothing of it');
 select throws_ok('select 1 from lead.tracking_receipts', '42501', null, 'tracking_receipts: members read nothing of it');
 select throws_ok('select 1 from ops.partitioned_tables', '42501', null, 'partitioned_tables: members read nothing of it');
+select throws_ok('select 1 from lead.capture_rate_limits', '42501', null, 'capture_rate_limits: members read nothing of it');
+select throws_ok('select 1 from ops.personal_data_locations', '42501', null, 'personal_data_locations: members read nothing of it');
+
+-- privacy settings and the erasure log
+select isnt_empty(format('select 1 from ops.privacy_settings where company_id = %L', tests.company_id('empresa-a')), 'privacy_settings: A reads its own');
+select is_empty(format('select 1 from ops.privacy_settings where company_id = %L', tests.company_id('empresa-b')), 'privacy_settings: A cannot read B''s');
+select throws_ok(format($$insert into ops.privacy_settings (company_id, retention_months) values (%L, 3)$$, tests.company_id('empresa-b')),
+  '42501', 'new row violates row-level security policy for table "privacy_settings"', 'privacy_settings: A cannot write one for B');
+with changed as (update ops.privacy_settings set retention_months = 1 where company_id = tests.company_id('empresa-b') returning 1)
+select is(count(*)::int, 0, 'privacy_settings: A changes none of B''s') from changed;
+select isnt_empty(format('select 1 from ops.erasure_log where company_id = %L', tests.company_id('empresa-a')), 'erasure_log: an admin of A reads A''s');
+select is_empty(format('select 1 from ops.erasure_log where company_id = %L', tests.company_id('empresa-b')), 'erasure_log: A cannot read B''s');
+select throws_ok(format($$insert into ops.erasure_log (company_id, subject_kind, subject_hash, leads, rows_changed) values (%L, 'email', lead.sha256_hex('x'), 0, '{}')$$,
+  tests.company_id('empresa-a')), '42501', null, 'erasure_log: nobody writes it directly');
 
 -- leads: the capture columns are not member-writable
 select throws_ok(format($$update lead.leads set email_mid = 'm1', first_touch_id = gen_random_uuid(), first_touch_at = now() where company_id = %L$$,
