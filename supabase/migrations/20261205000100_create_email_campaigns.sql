@@ -505,7 +505,8 @@ begin
            (min(e.occurred_at) at time zone 'utc')::date as day,
            min(e.occurred_at) filter (where e.type = 'sent') as sent_at,
            min(e.occurred_at) filter (where e.type = 'delivered') as delivered_at,
-           min(e.occurred_at) filter (where e.type = 'open' and not e.is_machine) as first_open_at,
+           -- A person who clicked has opened, even with images blocked: the first human open or click.
+           min(e.occurred_at) filter (where e.type in ('open', 'click') and not e.is_machine) as first_open_at,
            min(e.occurred_at) filter (where e.type = 'click' and not e.is_machine) as first_click_at,
            min(e.occurred_at) filter (where e.type = 'bounce' and e.bounce_kind = 'hard') as hard_bounced_at,
            min(e.occurred_at) filter (where e.type = 'complaint') as complained_at,

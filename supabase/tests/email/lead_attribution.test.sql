@@ -28,7 +28,7 @@ $$;
 
 insert into lead.leads (company_id, name, email, email_mid, value)
 values (tests.company_id('empresa-a'), 'Ana', 'ana@lead.test', (select mid from fx where company = 'empresa-a'), 1500);
-select results_eq($$select a.campaign_id, c.email from mtrk.lead_attributions a join mtrk.contacts c on c.id = a.contact_id$$,
+select results_eq($$select a.campaign_id, c.email from mtrk.lead_attributions a join mtrk.contacts c on c.id = a.contact_id where a.company_id = tests.company_id('empresa-a')$$,
   $$select campaign, 'p@empresa-a.test' from fx where company = 'empresa-a'$$, 'the lead is attributed to the message''s campaign and contact');
 select is((select leads from mtrk.campaign_metrics where campaign_id = (select campaign from fx where company = 'empresa-a')), 1, 'the campaign counts the lead');
 select isnt((select lead_id from mtrk.contacts where email = 'p@empresa-a.test'), null, 'the contact is linked to the lead');
