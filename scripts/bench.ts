@@ -19,12 +19,16 @@ import { freePorts } from '../packages/local-stack/src/ports.ts';
 import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { leadImportMaxBytes } from '../packages/contracts/src/lead-imports.ts';
 import { seedDemo } from './seed-demo.ts';
+import { benchEmail, removeFunctionDir, staticRedirectFunctionDir } from './bench/email.ts';
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     'list-leads': { type: 'string', default: '100000' },
     samples: { type: 'string', default: '300' },
+    'email-contacts': { type: 'string', default: '1000000' },
+    'click-rate': { type: 'string', default: '500' },
+    'click-seconds': { type: 'string', default: '20' },
   },
 });
 const importRows = Number(args.rows);
@@ -300,9 +304,10 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'rastro-bench-files-'));
   let stack: RunningStack | null = null;
   let db: pg.Client | null = null;
+  const extraFunctions = staticRedirectFunctionDir();
   try {
     const ports = await freePorts();
-    stack = await startStack({ stateDir, ports, withConsole: false, durable: true, log });
+    stack = await startStack({ stateDir, ports, withConsole: false, durable: true, log, extraFunctionDirs: [extraFunctions] });
     await seedDemo(stack.env, log);
     db = new pg.Client({ connectionString: stack.env.DB_URL });
     await db.connect();
@@ -313,11 +318,17 @@ async function main(): Promise<void> {
     await benchImport(stack, db, workDir).catch((error: Error) => report('CSV import FAILED', error.message.slice(0, 400)));
     reportFunctionLimits(stack.functionInvocationLog, invocationsBefore, `the ${importRows.toLocaleString('en-US')}-row import and its queue drain`);
     await benchLeadList(stack, db);
+    await benchEmail(stack, db, report, {
+      contacts: Number(args['email-contacts']),
+      clickRate: Number(args['click-rate']),
+      clickSeconds: Number(args['click-seconds']),
+    });
   } finally {
     await db?.end();
     await stack?.stop();
     rmSync(workDir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
+    removeFunctionDir(extraFunctions);
   }
   const width = Math.max(...results.map(([label]) => label.length));
   console.log(['', ...results.map(([label, value]) => (value ? `${label.padEnd(width)}  ${value}` : label))].join('\n'));
