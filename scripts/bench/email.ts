@@ -61,6 +61,11 @@ async function arrange(db: pg.Client, contacts: number): Promise<{ campaign: str
      where company_id = $1 and (substr(email, 2, strpos(email, '@') - 2))::int % 100 = 5`,
     [ids.company],
   );
+  await db.query('insert into mtrk.campaign_audiences (company_id, campaign_id, audience_id) values ($1, $2, $3)', [
+    ids.company,
+    ids.campaign,
+    ids.audience,
+  ]);
   await db.query('vacuum analyze mtrk.contacts, mtrk.audience_contacts, mtrk.unsubscribes, ops.suppression_list');
   return { campaign: ids.campaign, baseline: ids.baseline };
 }
@@ -73,6 +78,7 @@ async function benchGeneration(db: pg.Client, report: Report, contacts: number):
             (select count(*) from mtrk.links where campaign_id = $1)::int as links`,
     [campaign],
   );
+  if (made.messages !== Math.round(contacts * 0.95)) throw new Error(`generate_messages made ${made.messages} messages, expected 95 % of ${contacts}`);
   const againMs = await timed(db, 'select mtrk._generate_messages($1)', [campaign]);
   // The same rows, chosen beforehand: the baseline writes them with no rule, no dedupe, no conflict check.
   await db.query('create temp table bench_chosen as select contact_id, company_id from mtrk.messages where campaign_id = $1', [campaign]);
@@ -133,6 +139,7 @@ async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, r
   // Warm both (workers started, pools open), then measure each in turn.
   await fire(api.origin, clickPaths, headers, 50, 3);
   await fire(api.origin, ['/functions/v1/static-redirect'], headers, 50, 3);
+  if (clickPaths.length === 0) throw new Error('no generated links to click');
   const clicks = await fire(api.origin, clickPaths, headers, rate, durationSeconds);
   const baseline = await fire(api.origin, ['/functions/v1/static-redirect'], headers, rate, durationSeconds);
   const line = (r: autocannon.Result) =>

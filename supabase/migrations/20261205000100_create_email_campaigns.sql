@@ -475,7 +475,7 @@ comment on function mtrk._soft_bounce_limit() is 'Soft bounces after which a con
 -- transitions are read against the messages as they were before this statement (CTE snapshot), so a
 -- message counts once however many events of a kind arrive, in one statement or many.
 create function mtrk._apply_events() returns trigger
-language plpgsql security definer set search_path = ''
+language plpgsql security definer set search_path = '' set client_min_messages = warning
 as $$
 begin
   create temp table if not exists pg_temp.mtrk_event_effects (
@@ -485,8 +485,10 @@ begin
     machine_clicks integer, soft_bounces integer, hard_bounces integer, complaints integer, unsubscribes integer,
     sent_at timestamptz, delivered_at timestamptz, first_open_at timestamptz, first_click_at timestamptz,
     hard_bounced_at timestamptz, complained_at timestamptz, unsubscribed_at timestamptz
-  ) on commit drop;
-  truncate pg_temp.mtrk_event_effects;
+  ) on commit delete rows;
+  -- Made once per connection (a click is one small insert: no catalog work per transaction), emptied
+  -- per statement and at commit.
+  delete from pg_temp.mtrk_event_effects;
 
   insert into pg_temp.mtrk_event_effects
   select p.message_id, m.campaign_id, m.company_id, m.contact_id, p.day,

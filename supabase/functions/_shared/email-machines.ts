@@ -9,7 +9,10 @@ import { isBot } from './web-intake.ts';
 const knownMachines: Array<[RegExp, string]> = [
   [/GoogleImageProxy|ggpht\.com/i, 'Gmail image proxy'],
   [/YahooMailProxy/i, 'Yahoo Mail image proxy'],
-  [/Microsoft Office.*(Protocol Discovery|Existence Discovery)|ms-office|Outlook-iOS-Android/i, 'Microsoft Office link check'],
+  [
+    /Microsoft Office.*(Protocol Discovery|Existence Discovery)|ms-office|Outlook-iOS-Android/i,
+    'Microsoft Office link check',
+  ],
   [/Barracuda|Mimecast|Proofpoint|SafeLinks|Trend Micro|Symantec|Forcepoint|Sophos/i, 'mail security scanner'],
 ];
 
