@@ -10,7 +10,7 @@
 //       connections beside COPY, and a partition-pruned page-view query.
 // Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300),
 // --page-views N (default 1,000,000; 10,000,000 for the full figure), --tracking-seconds N (default 15),
-// --only import|list|tracking (repeatable; default all).
+// --only import|list|tracking|email (repeatable; default all).
 // Loopback only; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { startStack, type RunningStack, type StackEnv } from '../packages/local-
 import { leadImportMaxBytes } from '../packages/contracts/src/lead-imports.ts';
 import { seedDemo } from './seed-demo.ts';
 import { benchTracking } from './bench/tracking.ts';
+import { benchEmail, removeFunctionDir, staticRedirectFunctionDir } from './bench/email.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +34,9 @@ const { values: args } = parseArgs({
     'page-views': { type: 'string', default: '1000000' },
     'tracking-seconds': { type: 'string', default: '15' },
     only: { type: 'string', multiple: true },
+    'email-contacts': { type: 'string', default: '1000000' },
+    'click-rate': { type: 'string', default: '500' },
+    'click-seconds': { type: 'string', default: '20' },
   },
 });
 const importRows = Number(args.rows);
@@ -309,9 +313,10 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'rastro-bench-files-'));
   let stack: RunningStack | null = null;
   let db: pg.Client | null = null;
+  const extraFunctions = staticRedirectFunctionDir();
   try {
     const ports = await freePorts();
-    stack = await startStack({ stateDir, ports, withConsole: false, durable: true, log });
+    stack = await startStack({ stateDir, ports, withConsole: false, durable: true, log, extraFunctionDirs: [extraFunctions] });
     await seedDemo(stack.env, log);
     db = new pg.Client({ connectionString: stack.env.DB_URL });
     await db.connect();
@@ -328,11 +333,19 @@ async function main(): Promise<void> {
       await benchTracking(stack, db, report, { pageViews: Number(args['page-views']), seconds: Number(args['tracking-seconds']), workDir, log })
         .catch((error: Error) => report('web tracking FAILED', error.message.slice(0, 400)));
     }
+    if (wanted('email')) {
+      await benchEmail(stack, db, report, {
+        contacts: Number(args['email-contacts']),
+        clickRate: Number(args['click-rate']),
+        clickSeconds: Number(args['click-seconds']),
+      }).catch((error: Error) => report('e-mail FAILED', error.message.slice(0, 400)));
+    }
   } finally {
     await db?.end();
     await stack?.stop();
     rmSync(workDir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
+    removeFunctionDir(extraFunctions);
   }
   const width = Math.max(...results.map(([label]) => label.length));
   console.log(['', ...results.map(([label, value]) => (value ? `${label.padEnd(width)}  ${value}` : label))].join('\n'));

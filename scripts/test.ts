@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { binDir, repoRoot } from '../packages/local-stack/src/config.ts';
-import { freePorts } from '../packages/local-stack/src/ports.ts';
+import { freePort, freePorts } from '../packages/local-stack/src/ports.ts';
 import { browserPackages, ensurePackages } from '../packages/local-stack/src/os-packages.ts';
 import { startStack, syncConsole, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { seedDemo } from './seed-demo.ts';
@@ -99,10 +99,10 @@ async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Pr
   return { passed: Number(summary[1]), failed: failed === 0 && code !== 0 ? 1 : failed };
 }
 
-async function vitest(env: StackEnv, functionInvocationLog: string): Promise<{ passed: number; failed: number }> {
+async function vitest(env: StackEnv, functionInvocationLog: string, smtpSinkPort: number): Promise<{ passed: number; failed: number }> {
   syncConsole(); // the web unit tests compile against web's generated tsconfig
   const report = join(repoRoot, 'test-results', 'vitest.json');
-  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog });
+  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog, SMTP_SINK_PORT: String(smtpSinkPort) });
   if (!existsSync(report)) return { passed: 0, failed: 1 };
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
     numPassedTests: number;
@@ -124,12 +124,14 @@ async function main(): Promise<number> {
   chmodSync(stateDir, 0o755);
   let stack: RunningStack | null = null;
   const results: SuiteResult[] = [];
+  const smtpSinkPort = await freePort(); // the e-mail e2e listens here (SMTP_SINK_PORT)
   try {
     stack = await startStack({
       stateDir,
       ports: await freePorts(),
       withConsole: wanted('vitest'),
       durable: false,
+      smtpSinkPort,
       log,
       extraFunctionDirs: [join(repoRoot, 'packages', 'local-stack', 'test', 'fixtures', 'functions')],
     });
@@ -140,7 +142,7 @@ async function main(): Promise<number> {
     if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
     if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
     if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv)));
-    if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env, stack!.functionInvocationLog)));
+    if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env, stack!.functionInvocationLog, smtpSinkPort)));
   } catch (error) {
     log(`stack failed to boot: ${(error as Error).stack ?? error}`);
     results.push({ name: 'stack boot', passed: 0, failed: 1, seconds: 0 });

@@ -11,6 +11,8 @@ import { loadConsoleSettings, requestSettings } from '#lib/server/i18n.ts';
 import { validatedSession, type SessionState } from '#lib/server/session.ts';
 
 const LOGIN_PATH = '/login';
+/** The e-mail unsubscribe page (a signed message token, checked by email-tracking): no sign-in. */
+const PUBLIC_PAGE = /^\/unsubscribe\/[A-Za-z0-9_-]{54}$/;
 
 const supabase: Handle = async ({ event, resolve }) => {
 	event.locals.supabase = createServerClient<Database>(PUBLIC_SUPABASE_URL, PUBLIC_SUPABASE_ANON_KEY, {
@@ -67,6 +69,7 @@ const i18n: Handle = async ({ event, resolve }) => {
 
 /** Everything but the sign-in page needs a signed-in user. */
 const authGuard: Handle = async ({ event, resolve }) => {
+	if (PUBLIC_PAGE.test(event.url.pathname)) return resolve(event);
 	const { session } = await event.locals.safeGetSession();
 	const onLoginPage = event.url.pathname === LOGIN_PATH;
 

@@ -884,13 +884,478 @@ isOneToOne: false
           }
         },"mtrk": {
           Tables: {
-            [_ in never]: never
+            "audience_contacts": {
+                  Row: {
+                    "added_at": string,"audience_id": string,"company_id": string,"contact_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "added_at"?: string,"audience_id": string,"company_id": string,"contact_id": string
+                  }
+                  Update: {
+                    "added_at"?: string,"audience_id"?: string,"company_id"?: string,"contact_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "audience_belongs_to_company"
+      columns: ["company_id","audience_id"]
+isOneToOne: false
+      referencedRelation: "audiences"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"audiences": {
+                  Row: {
+                    "company_id": string,"created_at": string,"description": string | null,"id": string,"name": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"description"?: string | null,"id"?: string,"name": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"description"?: string | null,"id"?: string,"name"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"campaign_audiences": {
+                  Row: {
+                    "audience_id": string,"campaign_id": string,"company_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "audience_id": string,"campaign_id": string,"company_id": string
+                  }
+                  Update: {
+                    "audience_id"?: string,"campaign_id"?: string,"company_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "audience_belongs_to_company"
+      columns: ["company_id","audience_id"]
+isOneToOne: false
+      referencedRelation: "audiences"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaign_ctas": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"id": string,"label": string,"position": number,"unique_clicks": number,"url": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"id"?: string,"label": string,"position": number,"unique_clicks"?: number,"url": string
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"id"?: string,"label"?: string,"position"?: number,"unique_clicks"?: number,"url"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaign_metrics": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"complaints": number,"delivered": number,"hard_bounces": number,"leads": number,"machine_clicks": number,"machine_opens": number,"opens": number,"sent": number,"soft_bounces": number,"unique_clicks": number,"unique_opens": number,"unsubscribes": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"complaints"?: number,"delivered"?: number,"hard_bounces"?: number,"leads"?: number,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"sent"?: number,"soft_bounces"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"complaints"?: number,"delivered"?: number,"hard_bounces"?: number,"leads"?: number,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"sent"?: number,"soft_bounces"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaign_metrics_daily": {
+                  Row: {
+                    "bounces": number,"campaign_id": string,"company_id": string,"day": string,"delivered": number,"unique_clicks": number,"unique_opens": number,"unsubscribes": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bounces"?: number,"campaign_id": string,"company_id": string,"day": string,"delivered"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number
+                  }
+                  Update: {
+                    "bounces"?: number,"campaign_id"?: string,"company_id"?: string,"day"?: string,"delivered"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaigns": {
+                  Row: {
+                    "company_id": string,"created_at": string,"created_by": string | null,"ends_at": string | null,"generated_at": string | null,"html_content": string,"id": string,"landing_page_id": string | null,"name": string,"objective": string | null,"send_checkpoint": number,"sender_email": string,"sender_name": string,"sending_started_at": string | null,"sent_at": string | null,"simulation_hours": number,"starts_at": string | null,"status": string,"subject": string,"transport": string | null,"updated_at": string,"utm_campaign": string | null,"utm_medium": string,"utm_source": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"created_by"?: string | null,"ends_at"?: string | null,"generated_at"?: string | null,"html_content": string,"id"?: string,"landing_page_id"?: string | null,"name": string,"objective"?: string | null,"send_checkpoint"?: number,"sender_email": string,"sender_name": string,"sending_started_at"?: string | null,"sent_at"?: string | null,"simulation_hours"?: number,"starts_at"?: string | null,"status"?: string,"subject": string,"transport"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_medium"?: string,"utm_source"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"created_by"?: string | null,"ends_at"?: string | null,"generated_at"?: string | null,"html_content"?: string,"id"?: string,"landing_page_id"?: string | null,"name"?: string,"objective"?: string | null,"send_checkpoint"?: number,"sender_email"?: string,"sender_name"?: string,"sending_started_at"?: string | null,"sent_at"?: string | null,"simulation_hours"?: number,"starts_at"?: string | null,"status"?: string,"subject"?: string,"transport"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_medium"?: string,"utm_source"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"contacts": {
+                  Row: {
+                    "company_id": string,"created_at": string,"email": string | null,"erased_at": string | null,"id": string,"lead_id": string | null,"name": string | null,"public_id": string,"soft_bounces": number,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"email"?: string | null,"erased_at"?: string | null,"id"?: string,"lead_id"?: string | null,"name"?: string | null,"public_id"?: string,"soft_bounces"?: number,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"email"?: string | null,"erased_at"?: string | null,"id"?: string,"lead_id"?: string | null,"name"?: string | null,"public_id"?: string,"soft_bounces"?: number,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"events": {
+                  Row: {
+                    "bounce_kind": string | null,"campaign_id": string,"company_id": string,"contact_id": string,"detail": Json | null,"id": number,"is_machine": boolean,"link_id": number | null,"machine_reason": string | null,"message_id": number,"occurred_at": string,"provider_event_id": string | null,"recorded_at": string,"source": string,"type": string,"user_agent": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bounce_kind"?: string | null,"campaign_id": string,"company_id": string,"contact_id": string,"detail"?: Json | null,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id": number,"occurred_at"?: string,"provider_event_id"?: string | null,"recorded_at"?: string,"source": string,"type": string,"user_agent"?: string | null
+                  }
+                  Update: {
+                    "bounce_kind"?: string | null,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"detail"?: Json | null,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id"?: number,"occurred_at"?: string,"provider_event_id"?: string | null,"recorded_at"?: string,"source"?: string,"type"?: string,"user_agent"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "link_is_known"
+      columns: ["link_id"]
+isOneToOne: false
+      referencedRelation: "links"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_attributions": {
+                  Row: {
+                    "attributed_at": string,"campaign_id": string,"company_id": string,"contact_id": string,"lead_id": string,"message_id": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attributed_at"?: string,"campaign_id": string,"company_id": string,"contact_id": string,"lead_id": string,"message_id": number
+                  }
+                  Update: {
+                    "attributed_at"?: string,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"lead_id"?: string,"message_id"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"links": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"cta_id": string,"first_click_at": string | null,"id": number,"message_id": number,"public_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"cta_id": string,"first_click_at"?: string | null,"id"?: never,"message_id": number,"public_id"?: string
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"cta_id"?: string,"first_click_at"?: string | null,"id"?: never,"message_id"?: number,"public_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "cta_belongs_to_company"
+      columns: ["company_id","cta_id"]
+isOneToOne: false
+      referencedRelation: "campaign_ctas"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"messages": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"complained_at": string | null,"contact_id": string,"created_at": string,"delivered_at": string | null,"error": string | null,"first_click_at": string | null,"first_open_at": string | null,"hard_bounced_at": string | null,"id": number,"machine_clicks": number,"machine_opens": number,"opens": number,"provider_message_id": string | null,"public_id": string,"sent_at": string | null,"soft_bounces": number,"status": string,"transport": string | null,"unsubscribed_at": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"complained_at"?: string | null,"contact_id": string,"created_at"?: string,"delivered_at"?: string | null,"error"?: string | null,"first_click_at"?: string | null,"first_open_at"?: string | null,"hard_bounced_at"?: string | null,"id"?: never,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"provider_message_id"?: string | null,"public_id"?: string,"sent_at"?: string | null,"soft_bounces"?: number,"status"?: string,"transport"?: string | null,"unsubscribed_at"?: string | null
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"complained_at"?: string | null,"contact_id"?: string,"created_at"?: string,"delivered_at"?: string | null,"error"?: string | null,"first_click_at"?: string | null,"first_open_at"?: string | null,"hard_bounced_at"?: string | null,"id"?: never,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"provider_message_id"?: string | null,"public_id"?: string,"sent_at"?: string | null,"soft_bounces"?: number,"status"?: string,"transport"?: string | null,"unsubscribed_at"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"sender_settings": {
+                  Row: {
+                    "company_id": string,"messages_per_minute": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"messages_per_minute"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"messages_per_minute"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"simulated_events": {
+                  Row: {
+                    "bounce_kind": string | null,"campaign_id": string,"company_id": string,"contact_id": string,"due_at": string,"id": number,"is_machine": boolean,"link_id": number | null,"machine_reason": string | null,"message_id": number,"type": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bounce_kind"?: string | null,"campaign_id": string,"company_id": string,"contact_id": string,"due_at": string,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id": number,"type": string
+                  }
+                  Update: {
+                    "bounce_kind"?: string | null,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"due_at"?: string,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id"?: number,"type"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"unsubscribes": {
+                  Row: {
+                    "audience_id": string | null,"campaign_id": string | null,"company_id": string,"contact_id": string,"created_at": string,"id": string,"message_id": number | null,"scope": string,"source": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "audience_id"?: string | null,"campaign_id"?: string | null,"company_id": string,"contact_id": string,"created_at"?: string,"id"?: string,"message_id"?: number | null,"scope": string,"source": string
+                  }
+                  Update: {
+                    "audience_id"?: string | null,"campaign_id"?: string | null,"company_id"?: string,"contact_id"?: string,"created_at"?: string,"id"?: string,"message_id"?: number | null,"scope"?: string,"source"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "audience_belongs_to_company"
+      columns: ["company_id","audience_id"]
+isOneToOne: false
+      referencedRelation: "audiences"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                }
           }
           Views: {
-            [_ in never]: never
+            "campaign_dashboard": {
+                  Row: {
+                    "campaign_id": string,"clicks": number | null,"company_id": string,"complaints": number | null,"created_at": string,"ctor": number | null,"ctr": number | null,"delivered": number | null,"hard_bounces": number | null,"leads": number | null,"machine_clicks": number | null,"machine_opens": number | null,"name": string,"open_rate": number | null,"opens": number | null,"sent": number | null,"sent_at": string | null,"soft_bounces": number | null,"status": string,"subject": string,"unique_clicks": number | null,"unique_opens": number | null,"unsubscribes": number | null,"won_revenue": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
-            [_ in never]: never
+            "_eligible_contacts":
+{ Args: { "campaign_id": string }; Returns: {
+              "contact_id": string
+            }[]
+                           },
+"_generate_messages":
+{ Args: { "campaign_id": string }; Returns: Json
+                           },
+"_plan_simulated_events":
+{ Args: { "hours": number,"message_ids": (number)[] }; Returns: number
+                           },
+"_send_rate":
+{ Args: { "company_id": string }; Returns: number
+                           },
+"_soft_bounce_limit":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"add_contacts_to_audience":
+{ Args: { "audience_id": string,"contacts": Json }; Returns: Json
+                           },
+"add_leads_to_audience":
+{ Args: { "audience_id": string,"origin"?: string,"stage_id"?: string }; Returns: Json
+                           },
+"eligible_count":
+{ Args: { "campaign_id": string }; Returns: number
+                           },
+"generate_messages":
+{ Args: { "campaign_id": string }; Returns: Json
+                           },
+"html_ctas":
+{ Args: { "html": string }; Returns: {
+              "label": string,"n": number,"url": string
+            }[]
+                           },
+"next_send_batch":
+{ Args: { "campaign_id": string,"max_messages": number }; Returns: {
+              "allowance": number,"contact_public_id": string,"eligible": boolean,"email": string,"link_public_ids": (string)[],"message_id": number,"message_public_id": string,"name": string
+            }[]
+                           },
+"pause_sending":
+{ Args: { "campaign_id": string }; Returns: undefined
+                           },
+"record_provider_events":
+{ Args: { "events": Json,"strict"?: boolean }; Returns: Json
+                           },
+"record_send_batch":
+{ Args: { "campaign_id": string,"results": Json }; Returns: Json
+                           },
+"release_simulated_events":
+{ Args: { "max_events"?: number,"until"?: string }; Returns: number
+                           },
+"start_sending":
+{ Args: { "campaign_id": string,"simulation_hours"?: number,"transport": string }; Returns: Json
+                           },
+"track_click":
+{ Args: { "link_public_id": string,"machine_reason"?: string,"user_agent"?: string }; Returns: {
+              "contact_public_id": string,"message_public_id": string,"url": string,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string
+            }[]
+                           },
+"track_open":
+{ Args: { "machine_reason"?: string,"message_public_id": string,"user_agent"?: string }; Returns: boolean
+                           },
+"unsubscribe":
+{ Args: { "message_public_id": string,"scope": string,"source": string }; Returns: string
+                           },
+"unsubscribe_info":
+{ Args: { "message_public_id": string }; Returns: Json
+                           }
           }
           Enums: {
             [_ in never]: never
@@ -1034,6 +1499,20 @@ isOneToOne: false
                   }
                   Update: {
                     "company_id"?: string,"retention_months"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"suppression_list": {
+                  Row: {
+                    "company_id": string,"created_at": string,"created_by": string | null,"email": string,"id": string,"note": string | null,"reason": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"created_by"?: string | null,"email": string,"id"?: string,"note"?: string | null,"reason": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"created_by"?: string | null,"email"?: string,"id"?: string,"note"?: string | null,"reason"?: string
                   }
                   Relationships: [
                     

@@ -31,6 +31,8 @@ export type StackOptions = {
   extraFunctionDirs?: string[];
   /** Use the stand-ins for Vault, pgmq and pg_net even where the real extensions are installed (default: RASTRO_STAND_INS=1). */
   standIns?: boolean;
+  /** Point the functions' SMTP settings at a plain sink on this loopback port (tests of e-mail sending). */
+  smtpSinkPort?: number;
 };
 
 export const defaultStateDir = join(repoRoot, '.rastro', 'stack');

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { Ports } from './config.ts';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

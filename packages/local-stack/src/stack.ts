@@ -1,7 +1,7 @@
 // Boots and stops the whole local stack: Postgres (+ platform bootstrap + migrations), PostgREST, the
 // Deno functions host, the pg_net worker, the platform sandbox, local auth + gateway, and the console.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -249,6 +249,13 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
       TIKTOK_URL: `${env.SANDBOX_URL}/tiktok`,
       LINKEDIN_URL: `${env.SANDBOX_URL}/linkedin`,
       DINAMIZE_URL: `${env.SANDBOX_URL}/dinamize`,
+      // E-mail (decision 0012): the public unsubscribe page is the console's; the generic webhook's
+      // secret is derived from the state dir's key; SMTP goes to the sink a test run listens on.
+      RASTRO_CONSOLE_URL: env.CONSOLE_URL,
+      EMAIL_EVENTS_SECRET: createHash('sha256').update(`${secrets.encryptionKey}:email-events`).digest('hex'),
+      ...(options.smtpSinkPort
+        ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(options.smtpSinkPort), SMTP_SECURE: 'false', SMTP_REQUIRE_TLS: 'false' }
+        : {}),
     };
     // Functions import @rastro/contracts through supabase/functions/import_map.json, i.e. the vendored
     // copy: regenerate it so what runs here is what `supabase functions deploy` would bundle.

@@ -1,0 +1,165 @@
+// `npm run bench`, e-mail part (issue 10):
+// 1. mtrk._generate_messages for a campaign whose audience has `contacts` contacts, 5 % of them
+//    ineligible (1 % each: bounced, complained, global unsubscribe, campaign unsubscribe, on the
+//    suppression list), beside a plain INSERT…SELECT of the same messages and links without any rule
+//    (the contacts generation chose, read from a table made beforehand), in the same run.
+// 2. The click redirect of email-tracking at a fixed 500 requests/s (autocannon, 1,000 distinct signed
+//    links) beside a function on the same functions host that answers a static 302, p50 and p99.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import type pg from 'pg';
+import { deriveTrackingKey, signEmailId } from '../../packages/contracts/src/email-ids.ts';
+import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
+
+type Report = (label: string, value: string) => void;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function timed(db: pg.Client, sql: string, values: unknown[] = []): Promise<number> {
+  const started = performance.now();
+  await db.query(sql, values);
+  return performance.now() - started;
+}
+
+/** A company with one audience of `contacts` contacts, 5 % ineligible, and two campaigns to it. */
+async function arrange(db: pg.Client, contacts: number): Promise<{ campaign: string; baseline: string }> {
+  const { rows: [ids] } = await db.query<{ company: string; audience: string; campaign: string; baseline: string }>(
+    `with company as (insert into core.companies (name, slug) values ('Bench e-mail', 'bench-email-' || extract(epoch from now())::bigint) returning id),
+     audience as (insert into mtrk.audiences (company_id, name) select id, 'Bench' from company returning id, company_id),
+     campaigns as (
+       insert into mtrk.campaigns (company_id, name, subject, html_content, sender_name, sender_email)
+       select a.company_id, n, 'Bench', '<a href="https://loja.test/a">A</a> <a href="https://loja.test/b">B</a>', 'Bench', 'b@bench.test'
+       from audience a, unnest(array['generated', 'baseline']) n
+       returning id, name
+     )
+     select (select id from company) as company, (select id from audience) as audience,
+            (select id from campaigns where name = 'generated') as campaign, (select id from campaigns where name = 'baseline') as baseline`,
+  );
+  await db.query(
+    `insert into mtrk.contacts (company_id, email, status)
+     select $1, 'c' || g || '@bench.test', case when g % 100 = 1 then 'bounced' when g % 100 = 2 then 'complained' else 'active' end
+     from generate_series(1, $2::int) g`,
+    [ids.company, contacts],
+  );
+  await db.query(
+    `insert into mtrk.audience_contacts (company_id, audience_id, contact_id) select $1, $2, id from mtrk.contacts where company_id = $1`,
+    [ids.company, ids.audience],
+  );
+  await db.query(
+    `insert into mtrk.unsubscribes (company_id, contact_id, scope, campaign_id, source)
+     select c.company_id, c.id, case when split_part(c.email, '@', 1) ~ '3$' then 'global' else 'campaign' end,
+            case when split_part(c.email, '@', 1) ~ '4$' then $2::uuid end, 'console'
+     from mtrk.contacts c
+     where c.company_id = $1 and (substr(c.email, 2, strpos(c.email, '@') - 2))::int % 100 in (3, 4)`,
+    [ids.company, ids.campaign],
+  );
+  await db.query(
+    `insert into ops.suppression_list (company_id, email, reason)
+     select company_id, upper(email), 'manual' from mtrk.contacts
+     where company_id = $1 and (substr(email, 2, strpos(email, '@') - 2))::int % 100 = 5`,
+    [ids.company],
+  );
+  await db.query('insert into mtrk.campaign_audiences (company_id, campaign_id, audience_id) values ($1, $2, $3)', [
+    ids.company,
+    ids.campaign,
+    ids.audience,
+  ]);
+  await db.query('vacuum analyze mtrk.contacts, mtrk.audience_contacts, mtrk.unsubscribes, ops.suppression_list');
+  return { campaign: ids.campaign, baseline: ids.baseline };
+}
+
+async function benchGeneration(db: pg.Client, report: Report, contacts: number): Promise<void> {
+  const { campaign, baseline } = await arrange(db, contacts);
+  const generateMs = await timed(db, 'select mtrk._generate_messages($1)', [campaign]);
+  const { rows: [made] } = await db.query<{ messages: number; links: number }>(
+    `select (select count(*) from mtrk.messages where campaign_id = $1)::int as messages,
+            (select count(*) from mtrk.links where campaign_id = $1)::int as links`,
+    [campaign],
+  );
+  if (made.messages !== Math.round(contacts * 0.95)) throw new Error(`generate_messages made ${made.messages} messages, expected 95 % of ${contacts}`);
+  const againMs = await timed(db, 'select mtrk._generate_messages($1)', [campaign]);
+  // The same rows, chosen beforehand: the baseline writes them with no rule, no dedupe, no conflict check.
+  await db.query('create temp table bench_chosen as select contact_id, company_id from mtrk.messages where campaign_id = $1', [campaign]);
+  const plainMs = await timed(
+    db,
+    `with made as (
+       insert into mtrk.messages (company_id, campaign_id, contact_id) select company_id, $1, contact_id from bench_chosen returning id, company_id
+     )
+     insert into mtrk.links (company_id, campaign_id, message_id, cta_id)
+     select m.company_id, $1, m.id, t.id from made m cross join mtrk.campaign_ctas t where t.campaign_id = $1`,
+    [baseline],
+  );
+  await db.query('drop table bench_chosen');
+  report(`generate_messages, ${contacts.toLocaleString('en-US')} contacts (5 % ineligible), 2 CTAs`, '');
+  report('  messages / links made', `${made.messages.toLocaleString('en-US')} / ${made.links.toLocaleString('en-US')}`);
+  report('  mtrk.generate_messages', seconds(generateMs));
+  report('  baseline: plain INSERT…SELECT of the same messages and links', seconds(plainMs));
+  report('  ratio generate / plain (aim ≤ 2×)', `${(generateMs / plainMs).toFixed(2)}×`);
+  report('  second run (adds nothing)', seconds(againMs));
+}
+
+/** A function directory with `static-redirect`, served beside the project's functions for the baseline. */
+export function staticRedirectFunctionDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rastro-bench-functions-'));
+  mkdirSync(join(dir, 'static-redirect'));
+  writeFileSync(
+    join(dir, 'static-redirect', 'index.ts'),
+    `Deno.serve(() => new Response(null, { status: 302, headers: { location: 'https://loja.test/a?utm_source=email' } }));\n`,
+  );
+  return dir;
+}
+
+export function removeFunctionDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function fire(url: string, paths: string[], headers: Record<string, string>, rate: number, durationSeconds: number) {
+  let next = 0;
+  return autocannon({
+    url,
+    connections: 20,
+    overallRate: rate,
+    duration: durationSeconds,
+    headers,
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
+  });
+}
+
+async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, rate: number, durationSeconds: number): Promise<void> {
+  const { rows: links } = await db.query<{ public_id: string }>(
+    `select l.public_id from mtrk.links l join mtrk.campaigns c on c.id = l.campaign_id where c.name = 'generated' and c.subject = 'Bench'
+     order by l.id limit 1000`,
+  );
+  const key = await deriveTrackingKey(stack.functionEnv.RASTRO_ENCRYPTION_KEY);
+  const api = new URL(stack.env.API_URL);
+  const clickPaths = await Promise.all(links.map(async (l) => `/functions/v1/email-tracking/c/${await signEmailId(key, 'link', l.public_id)}`));
+  const headers = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36', authorization: `Bearer ${stack.env.ANON_KEY}`, apikey: stack.env.ANON_KEY };
+  // Warm both (workers started, pools open), then measure each in turn.
+  await fire(api.origin, clickPaths, headers, 50, 3);
+  await fire(api.origin, ['/functions/v1/static-redirect'], headers, 50, 3);
+  if (clickPaths.length === 0) throw new Error('no generated links to click');
+  const clicks = await fire(api.origin, clickPaths, headers, rate, durationSeconds);
+  const baseline = await fire(api.origin, ['/functions/v1/static-redirect'], headers, rate, durationSeconds);
+  const line = (r: autocannon.Result) =>
+    `p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ${Math.round(r.requests.average)} req/s  non-2xx/3xx ${r.non2xx - (r.statusCodeStats?.['302']?.count ?? 0)}  errors ${r.errors + r.timeouts}`;
+  report(`Click redirect at ${rate} requests/s for ${durationSeconds} s through the gateway and functions host`, '');
+  report('  email-tracking /c/<signed link> (302 to the registered URL, click event recorded)', line(clicks));
+  report('  baseline: static 302 function on the same host', line(baseline));
+  report('  ratio p50 / p99 (aim ≤ 2×)', `${(clicks.latency.p50 / Math.max(baseline.latency.p50, 1)).toFixed(2)}× / ${(clicks.latency.p99 / Math.max(baseline.latency.p99, 1)).toFixed(2)}×`);
+  const { rows: [recorded] } = await db.query<{ n: number }>(
+    `select count(*)::int as n from mtrk.events e join mtrk.campaigns c on c.id = e.campaign_id where c.name = 'generated' and c.subject = 'Bench' and e.type = 'click'`,
+  );
+  report('  click events recorded', recorded.n.toLocaleString('en-US'));
+}
+
+export async function benchEmail(
+  stack: RunningStack,
+  db: pg.Client,
+  report: Report,
+  options: { contacts: number; clickRate: number; clickSeconds: number },
+): Promise<void> {
+  await benchGeneration(db, report, options.contacts);
+  await benchClicks(stack, db, report, options.clickRate, options.clickSeconds);
+}
