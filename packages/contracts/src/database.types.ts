@@ -100,13 +100,235 @@ isOneToOne: false
           }
         },"core_marketing": {
           Tables: {
-            [_ in never]: never
+            "attribution_windows": {
+                  Row: {
+                    "click_window_days": number,"company_id": string,"platform": string,"require_click_id": boolean,"updated_at": string,"upload_limit_days": number | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "click_window_days": number,"company_id": string,"platform": string,"require_click_id"?: boolean,"updated_at"?: string,"upload_limit_days"?: number | null
+                  }
+                  Update: {
+                    "click_window_days"?: number,"company_id"?: string,"platform"?: string,"require_click_id"?: boolean,"updated_at"?: string,"upload_limit_days"?: number | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"conversion_deliveries": {
+                  Row: {
+                    "attempts": number,"click_id": string | null,"clicked_at": string | null,"company_id": string,"conversion_id": string,"created_at": string,"id": string,"last_error": string | null,"last_status_code": number | null,"next_attempt_at": string | null,"pixel_config_id": string | null,"platform": string,"platform_account_id": string | null,"platform_trace_id": string | null,"queued_at": string | null,"sent_at": string | null,"skip_reason": string | null,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"click_id"?: string | null,"clicked_at"?: string | null,"company_id": string,"conversion_id": string,"created_at"?: string,"id"?: string,"last_error"?: string | null,"last_status_code"?: number | null,"next_attempt_at"?: string | null,"pixel_config_id"?: string | null,"platform": string,"platform_account_id"?: string | null,"platform_trace_id"?: string | null,"queued_at"?: string | null,"sent_at"?: string | null,"skip_reason"?: string | null,"status": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "attempts"?: number,"click_id"?: string | null,"clicked_at"?: string | null,"company_id"?: string,"conversion_id"?: string,"created_at"?: string,"id"?: string,"last_error"?: string | null,"last_status_code"?: number | null,"next_attempt_at"?: string | null,"pixel_config_id"?: string | null,"platform"?: string,"platform_account_id"?: string | null,"platform_trace_id"?: string | null,"queued_at"?: string | null,"sent_at"?: string | null,"skip_reason"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "account_belongs_to_company"
+      columns: ["company_id","platform_account_id"]
+isOneToOne: false
+      referencedRelation: "platform_accounts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "conversion_belongs_to_company"
+      columns: ["company_id","conversion_id"]
+isOneToOne: false
+      referencedRelation: "conversion_sync_status"
+      referencedColumns: ["company_id","conversion_id"]
+    },{
+      foreignKeyName: "conversion_belongs_to_company"
+      columns: ["company_id","conversion_id"]
+isOneToOne: false
+      referencedRelation: "conversions"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"conversion_mappings": {
+                  Row: {
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id": string | null,"is_active": boolean,"linkedin_rule_id": string | null,"meta_event_name": string | null,"pixel_config_id": string | null,"send_to_webhook": boolean,"send_value": boolean,"tiktok_event_name": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "business_event"?: string,"company_id"?: string,"conversion_name"?: string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"conversion_sources": {
+                  Row: {
+                    "description": string,"lead_column": string | null,"source_table": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"lead_column"?: string | null,"source_table": string
+                  }
+                  Update: {
+                    "description"?: string,"lead_column"?: string | null,"source_table"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"conversions": {
+                  Row: {
+                    "business_event": string,"client_user_agent": string | null,"company_id": string,"conversion_name": string,"created_at": string,"ctwa_clid": string | null,"currency": string | null,"email_hash": string | null,"event_id": string,"event_source_url": string | null,"external_id_hash": string | null,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"lead_id": string | null,"li_fat_id": string | null,"occurred_at": string,"phone_hash": string | null,"source_id": string,"source_table": string,"ttclid": string | null,"value": number | null,"wbraid": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_event": string,"client_user_agent"?: string | null,"company_id": string,"conversion_name": string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id": string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at": string,"phone_hash"?: string | null,"source_id": string,"source_table": string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                  }
+                  Update: {
+                    "business_event"?: string,"client_user_agent"?: string | null,"company_id"?: string,"conversion_name"?: string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id"?: string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at"?: string,"phone_hash"?: string | null,"source_id"?: string,"source_table"?: string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversions_source_table_fkey"
+      columns: ["source_table"]
+isOneToOne: false
+      referencedRelation: "conversion_sources"
+      referencedColumns: ["source_table"]
+    }
+                  ]
+                },"dispatch_log": {
+                  Row: {
+                    "company_id": string,"created_at": string,"delivery_ids": (string)[],"duration_ms": number | null,"error": string | null,"id": number,"outcome": string,"pixel_config_id": string | null,"platform": string,"platform_account_id": string | null,"request": Json | null,"response_body": Json | null,"response_headers": Json | null,"status_code": number | null,"trace_id": string | null,"worker": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"delivery_ids": (string)[],"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"outcome": string,"pixel_config_id"?: string | null,"platform": string,"platform_account_id"?: string | null,"request"?: Json | null,"response_body"?: Json | null,"response_headers"?: Json | null,"status_code"?: number | null,"trace_id"?: string | null,"worker": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"delivery_ids"?: (string)[],"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"outcome"?: string,"pixel_config_id"?: string | null,"platform"?: string,"platform_account_id"?: string | null,"request"?: Json | null,"response_body"?: Json | null,"response_headers"?: Json | null,"status_code"?: number | null,"trace_id"?: string | null,"worker"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"pixel_configs": {
+                  Row: {
+                    "access_token_ciphertext": string | null,"action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "access_token_ciphertext"?: string | null,"action_source"?: string,"company_id": string,"created_at"?: string,"domain"?: string | null,"graph_version"?: string,"has_access_token"?: never,"id"?: string,"is_active"?: boolean,"name"?: string,"pixel_id": string,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string,"token_updated_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "access_token_ciphertext"?: string | null,"action_source"?: string,"company_id"?: string,"created_at"?: string,"domain"?: string | null,"graph_version"?: string,"has_access_token"?: never,"id"?: string,"is_active"?: boolean,"name"?: string,"pixel_id"?: string,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string,"token_updated_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"platform_accounts": {
+                  Row: {
+                    "account_ref": string,"company_id": string,"created_at": string,"credentials_ciphertext": string | null,"credentials_status": string,"has_credentials": boolean | null,"id": string,"is_active": boolean,"login_customer_id": string | null,"name": string,"platform": string,"status_message": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_ref": string,"company_id": string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_status"?: string,"has_credentials"?: never,"id"?: string,"is_active"?: boolean,"login_customer_id"?: string | null,"name": string,"platform": string,"status_message"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "account_ref"?: string,"company_id"?: string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_status"?: string,"has_credentials"?: never,"id"?: string,"is_active"?: boolean,"login_customer_id"?: string | null,"name"?: string,"platform"?: string,"status_message"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Views: {
-            [_ in never]: never
+            "conversion_alerts": {
+                  Row: {
+                    "company_id": string | null,"detail": string | null,"kind": string | null,"platform": string | null,"since": string | null,"subject": string | null,"subject_id": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"conversion_sync_status": {
+                  Row: {
+                    "company_id": string,"conversion_id": string,"conversion_name": string,"event_id": string,"lead_id": string | null,"occurred_at": string,"sync_status": Json | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"lead_click_ids": {
+                  Row: {
+                    "click_id": string | null,"click_kind": string | null,"clicked_at": string,"company_id": string,"lead_id": string,"platform": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"match_quality": {
+                  Row: {
+                    "company_id": string,"conversions": number | null,"destination_id": string | null,"failed": number | null,"platform": string,"sent": number | null,"share_with_click_id": number | null,"share_with_email": number | null,"share_with_external_id": number | null,"share_with_fbc": number | null,"share_with_fbp": number | null,"share_with_phone": number | null,"skipped_duplicate": number | null,"skipped_no_active_pixel": number | null,"skipped_no_click_id": number | null,"skipped_outside_window": number | null,"waiting": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"pixel_config_details": {
+                  Row: {
+                    "action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                           "action_source"?: string | null,"company_id"?: string | null,"created_at"?: string | null,"domain"?: string | null,"graph_version"?: string | null,"has_access_token"?: boolean | null,"id"?: string | null,"is_active"?: boolean | null,"name"?: string | null,"pixel_id"?: string | null,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string | null,"token_updated_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Update: {
+                           "action_source"?: string | null,"company_id"?: string | null,"created_at"?: string | null,"domain"?: string | null,"graph_version"?: string | null,"has_access_token"?: boolean | null,"id"?: string | null,"is_active"?: boolean | null,"name"?: string | null,"pixel_id"?: string | null,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string | null,"token_updated_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
-            [_ in never]: never
+            "_add_conversion_defaults":
+{ Args: { "company_ids": (string)[] }; Returns: undefined
+                           },
+"_kick_conversion_workers":
+{ Args: { "meta": boolean,"platforms": boolean }; Returns: undefined
+                           },
+"_register_conversions":
+{ Args: { "business_event": string,"items": Json,"source_table": string }; Returns: {
+              "conversion_id": string,"created": boolean,"event_id": string,"source_id": string
+            }[]
+                           },
+"register_conversion":
+{ Args: { "business_event": string,"currency"?: string,"occurred_at"?: string,"source_id": string,"source_table": string,"value"?: number }; Returns: Json
+                           },
+"retry_deliveries":
+{ Args: { "delivery_ids"?: (string)[],"from_time"?: string,"platform"?: string,"to_time"?: string }; Returns: Json
+                           }
           }
           Enums: {
             [_ in never]: never
@@ -595,6 +817,34 @@ isOneToOne: false
                   }
                   Update: {
                     "company_id"?: string | null,"dead_at"?: string,"enqueued_at"?: string | null,"id"?: never,"last_error"?: string,"message"?: NonNullable<Json>,"msg_id"?: number,"queue_name"?: string,"read_ct"?: number,"worker"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"domain_events": {
+                  Row: {
+                    "aggregate_id": string,"aggregate_type": string,"company_id": string,"event_type": string,"id": number,"occurred_at": string,"payload": NonNullable<Json>
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "aggregate_id": string,"aggregate_type": string,"company_id": string,"event_type": string,"id"?: never,"occurred_at"?: string,"payload"?: NonNullable<Json>
+                  }
+                  Update: {
+                    "aggregate_id"?: string,"aggregate_type"?: string,"company_id"?: string,"event_type"?: string,"id"?: never,"occurred_at"?: string,"payload"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"expected_cron_jobs": {
+                  Row: {
+                    "created_at": string,"does": string,"jobname": string,"migration": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"does": string,"jobname": string,"migration": string
+                  }
+                  Update: {
+                    "created_at"?: string,"does"?: string,"jobname"?: string,"migration"?: string
                   }
                   Relationships: [
                     

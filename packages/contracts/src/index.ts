@@ -4,3 +4,4 @@ export * from './integrations.ts';
 export * from './leads.ts';
 export * from './tenancy.ts';
 export type { Database, Json } from './database.types.ts';
+export * from './conversions.ts';
