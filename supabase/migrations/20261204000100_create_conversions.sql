@@ -504,13 +504,7 @@ begin
     from core_marketing.conversions v
     where v.id = any (new_ids);
 
-    if meta_messages is not null then
-      perform pgmq.send_batch('conversion_meta', meta_messages);
-    end if;
-    if platform_messages is not null then
-      perform pgmq.send_batch('conversion_platforms', platform_messages);
-    end if;
-    perform core_marketing._kick_conversion_workers(meta_messages is not null, platform_messages is not null);
+    perform core_marketing._enqueue_deliveries(meta_messages, platform_messages);
   end if;
 
   return query
@@ -523,19 +517,25 @@ $$;
 comment on function core_marketing._register_conversions(text, text, jsonb) is
   'Set-based core of register_conversion (triggers call it with a whole statement''s rows). items: [{source_id, value?, currency?, occurred_at?}]. Company and lead come from the source records; records without an active mapping for the event are ignored. Idempotent per (source record, conversion name).';
 
-create function core_marketing._kick_conversion_workers(meta boolean, platforms boolean) returns void
+create function core_marketing._enqueue_deliveries(meta_messages jsonb[], platform_messages jsonb[]) returns void
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  -- pg_net sends these after the transaction commits; a lost kick waits for the minute's pg_cron run.
-  if meta then
+  if meta_messages is not null then
+    perform pgmq.send_batch('conversion_meta', meta_messages);
+  end if;
+  if platform_messages is not null then
+    perform pgmq.send_batch('conversion_platforms', platform_messages);
+  end if;
+  -- pg_net sends the kicks after the transaction commits; a lost kick waits for the minute's pg_cron run.
+  if meta_messages is not null then
     begin
       perform ops.invoke_edge_function('meta-queue-worker', jsonb_build_object('trigger', 'enqueue'));
     exception when others then
       raise warning 'could not kick meta-queue-worker: %', sqlerrm;
     end;
   end if;
-  if platforms then
+  if platform_messages is not null then
     begin
       perform ops.invoke_edge_function('platform-sync-worker', jsonb_build_object('trigger', 'enqueue'));
     exception when others then
@@ -719,13 +719,7 @@ begin
            filter (where c.status = 'pending' and c.platform <> 'meta')
     into result, meta_messages, platform_messages
   from changed c;
-  if meta_messages is not null then
-    perform pgmq.send_batch('conversion_meta', meta_messages);
-  end if;
-  if platform_messages is not null then
-    perform pgmq.send_batch('conversion_platforms', platform_messages);
-  end if;
-  perform core_marketing._kick_conversion_workers(meta_messages is not null, platform_messages is not null);
+  perform core_marketing._enqueue_deliveries(meta_messages, platform_messages);
   return result;
 end
 $$;
@@ -876,7 +870,7 @@ create policy "admins read their company's domain events" on ops.domain_events
 -- ---- grants ---------------------------------------------------------------------------------------
 
 revoke execute on function core_marketing._add_conversion_defaults(uuid[]), core_marketing._create_conversion_defaults(),
-  core_marketing._register_conversions(text, text, jsonb), core_marketing._kick_conversion_workers(boolean, boolean),
+  core_marketing._register_conversions(text, text, jsonb), core_marketing._enqueue_deliveries(jsonb[], jsonb[]),
   core_marketing._lead_created_conversions(), core_marketing._lead_changed_conversions(),
   core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
   core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text) from public, anon;
