@@ -410,7 +410,7 @@ begin
            case when c.send_value then coalesce(c.currency, 'BRL') end,
            c.occurred_at, clicks.ids -> 'meta' ->> 'click_id',
            case when clicks.ids ? 'meta'
-                then 'fb.1.' || (extract(epoch from (clicks.ids -> 'meta' ->> 'clicked_at')::timestamptz) * 1000)::bigint
+                then 'fb.1.' || floor(extract(epoch from (clicks.ids -> 'meta' ->> 'clicked_at')::timestamptz) * 1000)::bigint
                      || '.' || (clicks.ids -> 'meta' ->> 'click_id') end,
            clicks.ids -> 'google_ads' ->> 'click_id', clicks.ids -> 'tiktok' ->> 'click_id',
            clicks.ids -> 'linkedin' ->> 'click_id',
@@ -726,6 +726,72 @@ $$;
 comment on function core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text) is
   'Retry (delivery_ids) or replay a date range after an outage (from_time..to_time, optional platform): failed or stranded deliveries of the caller''s company go back on the queue with attempts reset, or are skipped outside_window when the platform''s upload limit has passed. Admins only. Returns { requeued, skipped_outside_window }.';
 
+create function core_marketing.record_dispatch(outcomes jsonb, attempts jsonb default '[]'::jsonb,
+                                               tokens jsonb default '[]'::jsonb)
+returns integer
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  changed integer;
+begin
+  -- A delivery already sent or skipped (a duplicate message handled by another run) is never moved
+  -- back; failed ones may still become sent (a conversion-callback confirmation).
+  with outcome as (
+    select o.*
+    from jsonb_to_recordset(outcomes) as o (delivery_id uuid, status text, skip_reason text, error text, status_code integer,
+                                            trace_id text, next_attempt_at timestamptz, attempted boolean)
+  ),
+  updated as (
+    update core_marketing.conversion_deliveries d
+    set status = o.status,
+        skip_reason = o.skip_reason,
+        attempts = d.attempts + case when coalesce(o.attempted, true) then 1 else 0 end,
+        last_error = left(o.error, 2000),
+        last_status_code = coalesce(o.status_code, d.last_status_code),
+        platform_trace_id = coalesce(o.trace_id, d.platform_trace_id),
+        next_attempt_at = o.next_attempt_at,
+        sent_at = case when o.status = 'sent' then now() else d.sent_at end
+    from outcome o
+    where d.id = o.delivery_id and d.status not in ('sent', 'skipped')
+    returning d.id, d.company_id, d.conversion_id, d.platform, d.status, d.platform_trace_id, d.last_error, d.attempts
+  ),
+  published as (
+    insert into ops.domain_events (company_id, event_type, aggregate_type, aggregate_id, payload)
+    select u.company_id, case when u.status = 'sent' then 'ConversionEventDispatched' else 'ConversionEventFailed' end,
+           'conversion', u.conversion_id,
+           jsonb_strip_nulls(jsonb_build_object('delivery_id', u.id, 'platform', u.platform, 'trace_id', u.platform_trace_id,
+                                                'attempts', u.attempts, 'error', case when u.status = 'failed' then u.last_error end))
+    from updated u
+    where u.status in ('sent', 'failed')
+    returning 1
+  )
+  select count(*)::integer into changed from updated;
+
+  insert into core_marketing.dispatch_log (company_id, platform, pixel_config_id, platform_account_id, delivery_ids, worker,
+                                           status_code, outcome, request, response_body, response_headers, error, trace_id,
+                                           duration_ms)
+  select a.company_id, a.platform, a.pixel_config_id, a.platform_account_id, a.delivery_ids, a.worker, a.status_code, a.outcome,
+         a.request, a.response_body, a.response_headers, left(a.error, 2000), a.trace_id, a.duration_ms
+  from jsonb_to_recordset(attempts) as a (company_id uuid, platform text, pixel_config_id uuid, platform_account_id uuid,
+                                          delivery_ids uuid[], worker text, status_code integer, outcome text, request jsonb,
+                                          response_body jsonb, response_headers jsonb, error text, trace_id text, duration_ms integer);
+
+  update core_marketing.pixel_configs p
+  set token_status = t.status, token_error = left(t.error, 500)
+  from jsonb_to_recordset(tokens) as t (pixel_config_id uuid, platform_account_id uuid, status text, error text)
+  where p.id = t.pixel_config_id and p.token_status is distinct from t.status
+    and (t.status = 'invalid' or p.token_status = 'unverified');
+  update core_marketing.platform_accounts a
+  set credentials_status = t.status, status_message = left(t.error, 500)
+  from jsonb_to_recordset(tokens) as t (pixel_config_id uuid, platform_account_id uuid, status text, error text)
+  where a.id = t.platform_account_id and a.credentials_status is distinct from t.status
+    and (t.status = 'invalid' or a.credentials_status = 'unverified');
+  return changed;
+end
+$$;
+comment on function core_marketing.record_dispatch(jsonb, jsonb, jsonb) is
+  'Workers only: writes the outcome of dispatched deliveries set-based (status, attempts, errors, trace ids; sent/skipped are never moved back), publishes ConversionEventDispatched / ConversionEventFailed, appends the HTTP attempts to dispatch_log and marks tokens valid (first success) or invalid (190, 401). Returns how many deliveries changed.';
+
 -- ---- views ----------------------------------------------------------------------------------------
 
 create view core_marketing.pixel_config_details with (security_invoker = true) as
@@ -873,10 +939,12 @@ revoke execute on function core_marketing._add_conversion_defaults(uuid[]), core
   core_marketing._register_conversions(text, text, jsonb), core_marketing._enqueue_deliveries(jsonb[], jsonb[]),
   core_marketing._lead_created_conversions(), core_marketing._lead_changed_conversions(),
   core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
-  core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text) from public, anon;
+  core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text), core_marketing.record_dispatch(jsonb, jsonb, jsonb)
+  from public, anon, authenticated;
 grant execute on function core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
   core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text) to authenticated, service_role;
-grant execute on function core_marketing._register_conversions(text, text, jsonb) to service_role;
+grant execute on function core_marketing._register_conversions(text, text, jsonb),
+  core_marketing.record_dispatch(jsonb, jsonb, jsonb) to service_role;
 
 -- Token and credential columns: no privilege for authenticated (the conversion-settings function writes them).
 grant select (id, company_id, name, pixel_id, has_access_token, token_status, token_error, token_updated_at, test_event_code,

@@ -156,6 +156,10 @@ export const DispatchBatchSchema = z.object({
   maxRuntimeMs: z.number().int().min(100).max(140_000).default(50_000),
   /** Messages per read (Meta: at most 1,000 events a request). */
   batchSize: z.number().int().min(1).max(1000).optional(),
+  /** Seconds a read batch stays invisible to other runs (default 60). */
+  visibilitySeconds: z.number().int().min(5).max(600).optional(),
+  /** First retry delay, doubling per attempt (default 30 s); tests shorten it. */
+  retryBaseSeconds: z.number().int().min(1).max(300).optional(),
 });
 export type DispatchBatch = z.infer<typeof DispatchBatchSchema>;
 

@@ -315,13 +315,16 @@ isOneToOne: false
             "_add_conversion_defaults":
 { Args: { "company_ids": (string)[] }; Returns: undefined
                            },
-"_kick_conversion_workers":
-{ Args: { "meta": boolean,"platforms": boolean }; Returns: undefined
+"_enqueue_deliveries":
+{ Args: { "meta_messages": (Json)[],"platform_messages": (Json)[] }; Returns: undefined
                            },
 "_register_conversions":
 { Args: { "business_event": string,"items": Json,"source_table": string }; Returns: {
               "conversion_id": string,"created": boolean,"event_id": string,"source_id": string
             }[]
+                           },
+"record_dispatch":
+{ Args: { "attempts"?: Json,"outcomes": Json,"tokens"?: Json }; Returns: number
                            },
 "register_conversion":
 { Args: { "business_event": string,"currency"?: string,"occurred_at"?: string,"source_id": string,"source_table": string,"value"?: number }; Returns: Json
