@@ -528,6 +528,11 @@ begin
     perform pgmq.send_batch('conversion_platforms', platform_messages);
   end if;
   -- pg_net sends the kicks after the transaction commits; a lost kick waits for the minute's pg_cron run.
+  -- A bulk backfill (or a test driving the workers itself) may defer them to pg_cron:
+  --   select set_config('rastro.defer_conversion_kick', 'on', true);
+  if coalesce(current_setting('rastro.defer_conversion_kick', true), '') = 'on' then
+    return;
+  end if;
   if meta_messages is not null then
     begin
       perform ops.invoke_edge_function('meta-queue-worker', jsonb_build_object('trigger', 'enqueue'));
