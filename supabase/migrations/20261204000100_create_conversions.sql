@@ -328,17 +328,28 @@ select core_marketing._add_conversion_defaults(array(select c.id from core.compa
 -- ---- click ids ------------------------------------------------------------------------------------
 
 -- Where a lead's click ids come from, one row per click: the lead's own columns (copied from its first
--- touch when it arrived). Web tracking (lead.utm_touches) replaces this view with one over every
--- touch of the lead, so "last touch with a click id inside the window" sees later clicks too.
+-- touch when it arrived, or typed/imported), and every web-tracking touch linked to the lead
+-- (lead.utm_touches, with its fbc/fbp cookies, user agent and page), so "the last touch with a click
+-- id inside the window" sees later clicks too.
 create view core_marketing.lead_click_ids with (security_invoker = true) as
-  select l.company_id, l.id as lead_id, c.platform, c.click_kind, c.click_id, l.created_at as clicked_at
+  select l.company_id, l.id as lead_id, c.platform, c.click_kind, c.click_id, l.created_at as clicked_at,
+         null::text as fbc, null::text as fbp, null::text as user_agent, l.landing_page_url as page_url
   from lead.leads l
   cross join lateral (values ('meta', 'fbclid', l.fbclid), ('google_ads', 'gclid', l.gclid),
                              ('tiktok', 'ttclid', l.ttclid), ('linkedin', 'li_fat_id', l.li_fat_id))
     as c (platform, click_kind, click_id)
-  where c.click_id is not null;
+  where c.click_id is not null
+  union all
+  select t.company_id, t.lead_id, c.platform, c.click_kind, c.click_id, t.touched_at, c.fbc, c.fbp, t.user_agent, t.page_url
+  from lead.utm_touches t
+  cross join lateral (values ('meta', case when t.fbclid is not null then 'fbclid' else 'fbc' end, coalesce(t.fbclid, t.fbc), t.fbc, t.fbp),
+                             ('google_ads', 'gclid', t.gclid, null, null), ('google_ads', 'gbraid', t.gbraid, null, null),
+                             ('google_ads', 'wbraid', t.wbraid, null, null), ('tiktok', 'ttclid', t.ttclid, null, null),
+                             ('linkedin', 'li_fat_id', t.li_fat_id, null, null))
+    as c (platform, click_kind, click_id, fbc, fbp)
+  where t.lead_id is not null and c.click_id is not null;
 comment on view core_marketing.lead_click_ids is
-  'Every click id known for a lead, with the click''s time: platform (meta, google_ads, tiktok, linkedin), kind (fbclid, gclid, gbraid, wbraid, ttclid, li_fat_id) and value.';
+  'Every click id known for a lead, with the click''s time: platform (meta, google_ads, tiktok, linkedin), kind (fbclid, fbc, gclid, gbraid, wbraid, ttclid, li_fat_id) and value; from touches also the fbc/fbp cookies as captured, user agent and page.';
 
 -- ---- the conversion contract ----------------------------------------------------------------------
 
@@ -402,25 +413,35 @@ begin
   ),
   inserted as (
     insert into core_marketing.conversions (company_id, source_table, source_id, lead_id, business_event, conversion_name,
-                                            event_id, value, currency, occurred_at, fbclid, fbc, gclid, ttclid, li_fat_id,
-                                            email_hash, phone_hash, external_id_hash)
+                                            event_id, value, currency, occurred_at, fbclid, fbc, fbp, gclid, gbraid, wbraid,
+                                            ttclid, li_fat_id, client_user_agent, event_source_url, email_hash, phone_hash,
+                                            external_id_hash)
     select c.company_id, _register_conversions.source_table, c.source_id, c.lead_id, _register_conversions.business_event,
            c.conversion_name, c.conversion_name || '-' || c.source_id,
            case when c.send_value then coalesce(c.value, 0) end,
            case when c.send_value then coalesce(c.currency, 'BRL') end,
-           c.occurred_at, clicks.ids -> 'meta' ->> 'click_id',
-           case when clicks.ids ? 'meta'
-                then 'fb.1.' || floor(extract(epoch from (clicks.ids -> 'meta' ->> 'clicked_at')::timestamptz) * 1000)::bigint
-                     || '.' || (clicks.ids -> 'meta' ->> 'click_id') end,
-           clicks.ids -> 'google_ads' ->> 'click_id', clicks.ids -> 'tiktok' ->> 'click_id',
-           clicks.ids -> 'linkedin' ->> 'click_id',
+           c.occurred_at,
+           case when clicks.ids -> 'meta' ->> 'kind' = 'fbclid' then clicks.ids -> 'meta' ->> 'click_id' end,
+           -- fbc as captured by the snippet; else built from the fbclid and the click's time (ms).
+           coalesce(clicks.ids -> 'meta' ->> 'fbc',
+                    case when clicks.ids -> 'meta' ->> 'kind' = 'fbclid'
+                         then 'fb.1.' || floor(extract(epoch from (clicks.ids -> 'meta' ->> 'clicked_at')::timestamptz) * 1000)::bigint
+                              || '.' || (clicks.ids -> 'meta' ->> 'click_id') end),
+           clicks.ids -> 'meta' ->> 'fbp',
+           case when clicks.ids -> 'google_ads' ->> 'kind' = 'gclid' then clicks.ids -> 'google_ads' ->> 'click_id' end,
+           case when clicks.ids -> 'google_ads' ->> 'kind' = 'gbraid' then clicks.ids -> 'google_ads' ->> 'click_id' end,
+           case when clicks.ids -> 'google_ads' ->> 'kind' = 'wbraid' then clicks.ids -> 'google_ads' ->> 'click_id' end,
+           clicks.ids -> 'tiktok' ->> 'click_id', clicks.ids -> 'linkedin' ->> 'click_id',
+           clicks.ids -> 'meta' ->> 'user_agent', clicks.ids -> 'meta' ->> 'page_url',
            l.email_hash, l.phone_hash, case when c.lead_id is not null then lead.sha256_hex(c.lead_id::text) end
     from candidate c
     left join lead.leads l on l.id = c.lead_id and l.company_id = c.company_id
     -- Per platform, the last click before the conversion.
     left join lateral (
-      select jsonb_object_agg(k.platform, jsonb_build_object('click_id', k.click_id, 'clicked_at', k.clicked_at)) as ids
-      from (select distinct on (k.platform) k.platform, k.click_id, k.clicked_at
+      select jsonb_object_agg(k.platform, jsonb_strip_nulls(jsonb_build_object(
+               'click_id', k.click_id, 'kind', k.click_kind, 'clicked_at', k.clicked_at, 'fbc', k.fbc, 'fbp', k.fbp,
+               'user_agent', k.user_agent, 'page_url', k.page_url))) as ids
+      from (select distinct on (k.platform) k.platform, k.click_id, k.click_kind, k.clicked_at, k.fbc, k.fbp, k.user_agent, k.page_url
             from core_marketing.lead_click_ids k
             where k.lead_id = c.lead_id and k.clicked_at <= c.occurred_at
             order by k.platform, k.clicked_at desc) k

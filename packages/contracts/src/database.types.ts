@@ -281,7 +281,7 @@ isOneToOne: false
                   ]
                 },"lead_click_ids": {
                   Row: {
-                    "click_id": string | null,"click_kind": string | null,"clicked_at": string,"company_id": string,"lead_id": string,"platform": string | null
+                    "click_id": string | null,"click_kind": string | null,"clicked_at": string | null,"company_id": string | null,"fbc": string | null,"fbp": string | null,"lead_id": string | null,"page_url": string | null,"platform": string | null,"user_agent": string | null
                   }
                   ComputedFields: never
                   Relationships: [
@@ -341,7 +341,61 @@ isOneToOne: false
           }
         },"lead": {
           Tables: {
-            "lead_import_chunks": {
+            "capture_rate_limits": {
+                  Row: {
+                    "domain_id": string,"hits": number,"ip_hash": string,"window_start": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "domain_id": string,"hits"?: number,"ip_hash": string,"window_start": string
+                  }
+                  Update: {
+                    "domain_id"?: string,"hits"?: number,"ip_hash"?: string,"window_start"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "capture_rate_limits_domain_id_fkey"
+      columns: ["domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"domains": {
+                  Row: {
+                    "allowed_origins": (string)[],"company_id": string,"created_at": string,"domain_name": string,"domain_url": string,"id": string,"is_active": boolean,"last_event_at": string | null,"metadata": NonNullable<Json>,"site_key": string,"site_key_rotated_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "allowed_origins"?: (string)[],"company_id": string,"created_at"?: string,"domain_name": string,"domain_url": string,"id"?: string,"is_active"?: boolean,"last_event_at"?: string | null,"metadata"?: NonNullable<Json>,"site_key"?: string,"site_key_rotated_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "allowed_origins"?: (string)[],"company_id"?: string,"created_at"?: string,"domain_name"?: string,"domain_url"?: string,"id"?: string,"is_active"?: boolean,"last_event_at"?: string | null,"metadata"?: NonNullable<Json>,"site_key"?: string,"site_key_rotated_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"landing_pages": {
+                  Row: {
+                    "ab_test_id": string | null,"company_id": string,"created_at": string,"domain_id": string,"id": string,"is_active": boolean,"is_control": boolean,"page_name": string,"page_url": string,"page_variant": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "ab_test_id"?: string | null,"company_id": string,"created_at"?: string,"domain_id": string,"id"?: string,"is_active"?: boolean,"is_control"?: boolean,"page_name": string,"page_url": string,"page_variant"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "ab_test_id"?: string | null,"company_id"?: string,"created_at"?: string,"domain_id"?: string,"id"?: string,"is_active"?: boolean,"is_control"?: boolean,"page_name"?: string,"page_url"?: string,"page_variant"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_import_chunks": {
                   Row: {
                     "chunk_no": number,"company_id": string,"import_id": string,"processed_at": string,"rows_in_chunk": number
                   }
@@ -475,14 +529,14 @@ isOneToOne: false
                   ]
                 },"leads": {
                   Row: {
-                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
+                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"email_mid": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"first_touch_at": string | null,"first_touch_id": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"last_touch_at": string | null,"last_touch_id": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Update: {
-                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Relationships: [
                     {
@@ -525,6 +579,26 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"page_views": {
+                  Row: {
+                    "client_event_id": string,"company_id": string,"created_at": string,"domain_id": string,"exit_page": boolean,"id": string,"occurred_at": string | null,"page_id": string | null,"page_path": string,"page_title": string | null,"page_url": string,"referrer": string | null,"scroll_depth": number | null,"session_id": string,"time_on_page": number | null,"view_order": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "client_event_id": string,"company_id": string,"created_at"?: string,"domain_id": string,"exit_page"?: boolean,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_path": string,"page_title"?: string | null,"page_url": string,"referrer"?: string | null,"scroll_depth"?: number | null,"session_id": string,"time_on_page"?: number | null,"view_order": number
+                  }
+                  Update: {
+                    "client_event_id"?: string,"company_id"?: string,"created_at"?: string,"domain_id"?: string,"exit_page"?: boolean,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_path"?: string,"page_title"?: string | null,"page_url"?: string,"referrer"?: string | null,"scroll_depth"?: number | null,"session_id"?: string,"time_on_page"?: number | null,"view_order"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "session_belongs_to_company"
+      columns: ["company_id","session_id"]
+isOneToOne: false
+      referencedRelation: "sessions"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 },"pipeline_stages": {
                   Row: {
                     "company_id": string,"created_at": string,"id": string,"is_active": boolean,"is_lost": boolean,"is_won": boolean,"name": string,"position": number,"probability": number,"updated_at": string
@@ -538,6 +612,156 @@ isOneToOne: false
                   }
                   Relationships: [
                     
+                  ]
+                },"sessions": {
+                  Row: {
+                    "browser": string | null,"company_id": string,"converted": boolean,"device": string | null,"domain_id": string,"first_page_id": string | null,"id": string,"journey_id": string,"landing_url": string | null,"last_activity_at": string,"lead_id": string | null,"metadata": NonNullable<Json>,"os": string | null,"referrer": string | null,"return_visits": number,"started_at": string,"total_events": number,"total_page_views": number,"visitor_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "browser"?: string | null,"company_id": string,"converted"?: boolean,"device"?: string | null,"domain_id": string,"first_page_id"?: string | null,"id": string,"journey_id": string,"landing_url"?: string | null,"last_activity_at": string,"lead_id"?: string | null,"metadata"?: NonNullable<Json>,"os"?: string | null,"referrer"?: string | null,"return_visits"?: number,"started_at": string,"total_events"?: number,"total_page_views"?: number,"visitor_id": string
+                  }
+                  Update: {
+                    "browser"?: string | null,"company_id"?: string,"converted"?: boolean,"device"?: string | null,"domain_id"?: string,"first_page_id"?: string | null,"id"?: string,"journey_id"?: string,"landing_url"?: string | null,"last_activity_at"?: string,"lead_id"?: string | null,"metadata"?: NonNullable<Json>,"os"?: string | null,"referrer"?: string | null,"return_visits"?: number,"started_at"?: string,"total_events"?: number,"total_page_views"?: number,"visitor_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "first_page_belongs_to_company"
+      columns: ["company_id","first_page_id"]
+isOneToOne: false
+      referencedRelation: "landing_pages"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "journey_belongs_to_company"
+      columns: ["company_id","journey_id"]
+isOneToOne: false
+      referencedRelation: "visitor_journeys"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"tracking_receipts": {
+                  Row: {
+                    "client_event_id": string,"domain_id": string,"received_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "client_event_id": string,"domain_id": string,"received_at"?: string
+                  }
+                  Update: {
+                    "client_event_id"?: string,"domain_id"?: string,"received_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "tracking_receipts_domain_id_fkey"
+      columns: ["domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"tracking_settings": {
+                  Row: {
+                    "company_id": string,"created_at": string,"visitor_key": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"visitor_key"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"visitor_key"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"utm_touches": {
+                  Row: {
+                    "attribution_model": string | null,"channel": string,"client_ip": unknown,"company_id": string,"created_at": string,"device": string | null,"domain_id": string,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"journey_id": string,"lead_id": string | null,"li_fat_id": string | null,"match_type": string | null,"mid": string | null,"msclkid": string | null,"page_id": string | null,"page_url": string | null,"referrer": string | null,"session_id": string,"touched_at": string,"ttclid": string | null,"url_params": NonNullable<Json>,"user_agent": string | null,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"visitor_id": string,"wbraid": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attribution_model"?: string | null,"channel": string,"client_ip"?: unknown,"company_id": string,"created_at"?: string,"device"?: string | null,"domain_id": string,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"journey_id": string,"lead_id"?: string | null,"li_fat_id"?: string | null,"match_type"?: string | null,"mid"?: string | null,"msclkid"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"referrer"?: string | null,"session_id": string,"touched_at"?: string,"ttclid"?: string | null,"url_params"?: NonNullable<Json>,"user_agent"?: string | null,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"visitor_id": string,"wbraid"?: string | null
+                  }
+                  Update: {
+                    "attribution_model"?: string | null,"channel"?: string,"client_ip"?: unknown,"company_id"?: string,"created_at"?: string,"device"?: string | null,"domain_id"?: string,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"journey_id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"match_type"?: string | null,"mid"?: string | null,"msclkid"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"referrer"?: string | null,"session_id"?: string,"touched_at"?: string,"ttclid"?: string | null,"url_params"?: NonNullable<Json>,"user_agent"?: string | null,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"visitor_id"?: string,"wbraid"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "session_belongs_to_company"
+      columns: ["company_id","session_id"]
+isOneToOne: false
+      referencedRelation: "sessions"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"visitor_journeys": {
+                  Row: {
+                    "company_id": string,"conversion_session_id": string | null,"converted": boolean,"domain_id": string,"first_visit_at": string,"id": string,"last_visit_at": string,"lead_id": string | null,"total_page_views": number,"total_sessions": number,"visitor_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"conversion_session_id"?: string | null,"converted"?: boolean,"domain_id": string,"first_visit_at": string,"id"?: string,"last_visit_at": string,"lead_id"?: string | null,"total_page_views"?: number,"total_sessions"?: number,"visitor_id": string
+                  }
+                  Update: {
+                    "company_id"?: string,"conversion_session_id"?: string | null,"converted"?: boolean,"domain_id"?: string,"first_visit_at"?: string,"id"?: string,"last_visit_at"?: string,"lead_id"?: string | null,"total_page_views"?: number,"total_sessions"?: number,"visitor_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"web_events": {
+                  Row: {
+                    "client_event_id": string,"company_id": string,"created_at": string,"domain_id": string,"element_class": string | null,"element_id": string | null,"event_action": string | null,"event_category": string | null,"event_data": NonNullable<Json>,"event_label": string | null,"event_type": string,"event_value": number | null,"id": string,"occurred_at": string | null,"page_id": string | null,"page_url": string | null,"session_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "client_event_id": string,"company_id": string,"created_at"?: string,"domain_id": string,"element_class"?: string | null,"element_id"?: string | null,"event_action"?: string | null,"event_category"?: string | null,"event_data"?: NonNullable<Json>,"event_label"?: string | null,"event_type": string,"event_value"?: number | null,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"session_id": string
+                  }
+                  Update: {
+                    "client_event_id"?: string,"company_id"?: string,"created_at"?: string,"domain_id"?: string,"element_class"?: string | null,"element_id"?: string | null,"event_action"?: string | null,"event_category"?: string | null,"event_data"?: NonNullable<Json>,"event_label"?: string | null,"event_type"?: string,"event_value"?: number | null,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"session_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "session_belongs_to_company"
+      columns: ["company_id","session_id"]
+isOneToOne: false
+      referencedRelation: "sessions"
+      referencedColumns: ["company_id","id"]
+    }
                   ]
                 }
           }
@@ -597,8 +821,17 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"_origins_are_valid":
+{ Args: { "origins": (string)[] }; Returns: boolean
+                           },
+"_refusal":
+{ Args: { "origin": string,"site": Omit<Database["lead"]['Tables']["domains"]['Row'], Database["lead"]['Tables']["domains"]['ComputedFields']> }; Returns: string
+                           },
 "_trim_white_space":
 { Args: { "value": string }; Returns: string
+                           },
+"_visitor_from_request":
+{ Args: { "client_ip": string,"company_id": string,"domain_id": string,"user_agent": string }; Returns: string
                            },
 "apply_crm_pull":
 { Args: { "contacts": Json,"integration_id": string }; Returns: Json
@@ -611,6 +844,9 @@ isOneToOne: false
                            },
 "apply_import_slice":
 { Args: { "chunks": Json,"from_offset": number,"import_id": string,"next_parse"?: Json,"slice_no": number,"to_offset": number }; Returns: Json
+                           },
+"capture_web_lead":
+{ Args: { "capture": Json }; Returns: Json
                            },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
@@ -630,6 +866,12 @@ isOneToOne: false
 "hash_phone":
 { Args: { "value": string }; Returns: string
                            },
+"ingest_tracking_batch":
+{ Args: { "batch": Json }; Returns: Json
+                           },
+"lead_score":
+{ Args: { "channels": (string)[],"has_company": boolean,"has_message": boolean,"has_phone": boolean,"is_business_email": boolean,"page_views": number,"sessions": number }; Returns: number
+                           },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
               "company_id": string,
@@ -641,9 +883,12 @@ isOneToOne: false
 "email": string | null,
 "email_domain": string | null,
 "email_hash": string | null,
+"email_mid": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
+"first_touch_at": string | null,
+"first_touch_id": string | null,
 "form_location": string | null,
 "gclid": string | null,
 "id": string,
@@ -651,6 +896,8 @@ isOneToOne: false
 "job_title": string | null,
 "landing_page_id": string | null,
 "landing_page_url": string | null,
+"last_touch_at": string | null,
+"last_touch_id": string | null,
 "li_fat_id": string | null,
 "message": string | null,
 "name": string | null,
@@ -682,11 +929,17 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"new_site_key":
+{ Args: Record<PropertyKey, never>; Returns: string
+                           },
 "normalize_email":
 { Args: { "value": string }; Returns: string
                            },
 "normalize_phone":
 { Args: { "value": string }; Returns: string
+                           },
+"prune_tracking_receipts":
+{ Args: { "older_than"?: string }; Returns: number
                            },
 "redrive_failed_crm_sync":
 { Args: { "company_id"?: string }; Returns: number
@@ -713,6 +966,9 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"rotate_site_key":
+{ Args: { "domain_id": string }; Returns: string
+                           },
 "search_leads":
 { Args: { "query": string }; Returns: {
               "company_id": string,
@@ -724,9 +980,12 @@ isOneToOne: false
 "email": string | null,
 "email_domain": string | null,
 "email_hash": string | null,
+"email_mid": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
+"first_touch_at": string | null,
+"first_touch_id": string | null,
 "form_location": string | null,
 "gclid": string | null,
 "id": string,
@@ -734,6 +993,8 @@ isOneToOne: false
 "job_title": string | null,
 "landing_page_id": string | null,
 "landing_page_url": string | null,
+"last_touch_at": string | null,
+"last_touch_id": string | null,
 "li_fat_id": string | null,
 "message": string | null,
 "name": string | null,
@@ -892,6 +1153,20 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"partitioned_tables": {
+                  Row: {
+                    "created_at": string,"detach_after_months": number | null,"months_ahead": number,"parent": unknown,"registered_by": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"detach_after_months"?: number | null,"months_ahead"?: number,"parent": unknown,"registered_by": string
+                  }
+                  Update: {
+                    "created_at"?: string,"detach_after_months"?: number | null,"months_ahead"?: number,"parent"?: unknown,"registered_by"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"sync_state": {
                   Row: {
                     "company_id": string,"created_at": string,"cursor_contact_code": number | null,"cursor_inserted_at": string | null,"id": string,"integration_id": string,"last_attempt_at": string | null,"last_error": string | null,"last_page_at": string | null,"last_successful_sync": string | null,"pass_finished_at": string | null,"pass_pages": number,"pass_pulled": number,"pass_started_at": string | null,"sync_type": string,"updated_at": string
@@ -976,11 +1251,19 @@ isOneToOne: false
 "caller_sees_all_companies":
 { Args: Record<PropertyKey, never>; Returns: boolean
                            },
+"create_monthly_partitions":
+{ Args: { "from_month": string,"parent": unknown,"to_month": string }; Returns: number
+                           },
 "dead_letter":
 { Args: { "last_error": string,"msg_id": number,"queue_name": string,"worker": string }; Returns: boolean
                            },
 "invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
+                           },
+"maintain_partitions":
+{ Args: { "at"?: string }; Returns: {
+              "created": number,"detached": (string)[],"parent": unknown
+            }[]
                            },
 "queue_depth_rows":
 { Args: Record<PropertyKey, never>; Returns: {
