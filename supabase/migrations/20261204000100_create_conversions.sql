@@ -818,6 +818,77 @@ $$;
 comment on function core_marketing.record_dispatch(jsonb, jsonb, jsonb) is
   'Workers only: writes the outcome of dispatched deliveries set-based (status, attempts, errors, trace ids; sent/skipped are never moved back), publishes ConversionEventDispatched / ConversionEventFailed, appends the HTTP attempts to dispatch_log and marks tokens valid (first success) or invalid (190, 401). Returns how many deliveries changed.';
 
+-- ---- conversion-callback --------------------------------------------------------------------------
+
+create table core_marketing.conversion_callbacks (
+  id bigint generated always as identity primary key,
+  company_id uuid not null references core.companies (id) on delete cascade,
+  platform_account_id uuid not null,
+  callback_id text not null,
+  delivery_id uuid not null,
+  outcome text not null,
+  reference text,
+  error text,
+  received_at timestamptz not null default now(),
+  constraint outcome_is_known check (outcome in ('confirmed', 'failed')),
+  constraint callback_id_is_sane check (length(callback_id) between 8 and 100),
+  constraint once_per_callback unique (platform_account_id, callback_id),
+  constraint account_belongs_to_company foreign key (company_id, platform_account_id)
+    references core_marketing.platform_accounts (company_id, id) on delete cascade
+);
+comment on table core_marketing.conversion_callbacks is
+  'Signed confirmations from a company''s own conversion service (conversion-callback): one row per callback id, so a replayed callback is refused.';
+create index idx_conversion_callbacks_company_id_received_at on core_marketing.conversion_callbacks (company_id, received_at desc);
+create index idx_conversion_callbacks_delivery_id on core_marketing.conversion_callbacks (delivery_id);
+
+create function core_marketing.apply_conversion_callback(platform_account_id uuid, callback_id text, delivery_id uuid,
+                                                         outcome text, reference text default null, error text default null)
+returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  account core_marketing.platform_accounts;
+  delivery core_marketing.conversion_deliveries;
+begin
+  select a.* into account from core_marketing.platform_accounts a
+  where a.id = apply_conversion_callback.platform_account_id and a.platform = 'webhook';
+  if account.id is null then
+    raise exception 'no webhook account %', platform_account_id using errcode = 'PT404', hint = 'account_not_found';
+  end if;
+  select d.* into delivery from core_marketing.conversion_deliveries d
+  where d.id = apply_conversion_callback.delivery_id and d.company_id = account.company_id
+    and d.platform = 'webhook' and d.platform_account_id = account.id
+  for update;
+  if delivery.id is null then
+    raise exception 'delivery % was not sent to this account', delivery_id using errcode = 'PT404', hint = 'delivery_not_found';
+  end if;
+  insert into core_marketing.conversion_callbacks (company_id, platform_account_id, callback_id, delivery_id, outcome, reference, error)
+  values (account.company_id, account.id, callback_id, delivery.id, outcome, left(reference, 200), left(error, 2000))
+  on conflict on constraint once_per_callback do nothing;
+  if not found then
+    raise exception 'callback % was already received', callback_id using errcode = 'PT409', hint = 'callback_replayed';
+  end if;
+  update core_marketing.conversion_deliveries d
+  set status = case when apply_conversion_callback.outcome = 'confirmed' then 'sent' else 'failed' end,
+      platform_trace_id = coalesce(left(reference, 200), d.platform_trace_id),
+      last_error = case when apply_conversion_callback.outcome = 'failed' then left(coalesce(error, 'failed by the conversion service'), 2000) end,
+      sent_at = case when apply_conversion_callback.outcome = 'confirmed' then coalesce(d.sent_at, now()) else d.sent_at end
+  where d.id = delivery.id;
+  insert into core_marketing.dispatch_log (company_id, platform, platform_account_id, delivery_ids, worker, outcome, response_body, error, trace_id)
+  values (account.company_id, 'webhook', account.id, array[delivery.id], 'conversion-callback', 'callback',
+          jsonb_build_object('callback_id', callback_id, 'outcome', outcome), left(error, 2000), left(reference, 200));
+  insert into ops.domain_events (company_id, event_type, aggregate_type, aggregate_id, payload)
+  values (account.company_id, case when outcome = 'confirmed' then 'ConversionEventDispatched' else 'ConversionEventFailed' end,
+          'conversion', delivery.conversion_id,
+          jsonb_strip_nulls(jsonb_build_object('delivery_id', delivery.id, 'platform', 'webhook', 'trace_id', reference,
+                                               'via', 'conversion-callback', 'error', error)));
+  return jsonb_build_object('delivery_id', delivery.id,
+                            'status', case when outcome = 'confirmed' then 'sent' else 'failed' end);
+end
+$$;
+comment on function core_marketing.apply_conversion_callback(uuid, text, uuid, text, text, text) is
+  'conversion-callback only (after the HMAC check): confirms or fails a webhook delivery of that account, once per callback id. Errors: PT404 account_not_found / delivery_not_found, PT409 callback_replayed.';
+
 -- ---- views ----------------------------------------------------------------------------------------
 
 create view core_marketing.pixel_config_details with (security_invoker = true) as
@@ -921,6 +992,7 @@ alter table core_marketing.conversions enable row level security;
 alter table core_marketing.conversion_deliveries enable row level security;
 alter table core_marketing.dispatch_log enable row level security;
 alter table ops.domain_events enable row level security;
+alter table core_marketing.conversion_callbacks enable row level security;
 
 -- Settings tables: members read, admins write (the same four policies on each).
 do $$
@@ -954,6 +1026,8 @@ create policy "members read their company's conversions" on core_marketing.conve
   for select to authenticated using (company_id = (select core.current_company_id()));
 create policy "members read their company's deliveries" on core_marketing.conversion_deliveries
   for select to authenticated using (company_id = (select core.current_company_id()));
+create policy "members read their company's callbacks" on core_marketing.conversion_callbacks
+  for select to authenticated using (company_id = (select core.current_company_id()));
 create policy "members read their company's dispatch log" on core_marketing.dispatch_log
   for select to authenticated using (company_id = (select core.current_company_id()));
 create policy "admins read their company's domain events" on ops.domain_events
@@ -965,12 +1039,14 @@ revoke execute on function core_marketing._add_conversion_defaults(uuid[]), core
   core_marketing._register_conversions(text, text, jsonb), core_marketing._enqueue_deliveries(jsonb[], jsonb[]),
   core_marketing._lead_created_conversions(), core_marketing._lead_changed_conversions(),
   core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
-  core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text), core_marketing.record_dispatch(jsonb, jsonb, jsonb)
+  core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text), core_marketing.record_dispatch(jsonb, jsonb, jsonb),
+  core_marketing.apply_conversion_callback(uuid, text, uuid, text, text, text)
   from public, anon, authenticated;
 grant execute on function core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
   core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text) to authenticated, service_role;
 grant execute on function core_marketing._register_conversions(text, text, jsonb),
-  core_marketing.record_dispatch(jsonb, jsonb, jsonb) to service_role;
+  core_marketing.record_dispatch(jsonb, jsonb, jsonb), core_marketing.apply_conversion_callback(uuid, text, uuid, text, text, text)
+  to service_role;
 
 -- Token and credential columns: no privilege for authenticated (the conversion-settings function writes them).
 grant select (id, company_id, name, pixel_id, has_access_token, token_status, token_error, token_updated_at, test_event_code,
@@ -995,12 +1071,13 @@ grant update (conversion_name, is_active, send_value, meta_event_name, pixel_con
               tiktok_event_name, linkedin_rule_id, send_to_webhook)
   on core_marketing.conversion_mappings to authenticated;
 grant select on core_marketing.conversion_sources, core_marketing.conversions, core_marketing.conversion_deliveries,
-  core_marketing.dispatch_log, ops.domain_events to authenticated;
+  core_marketing.dispatch_log, ops.domain_events, core_marketing.conversion_callbacks to authenticated;
 grant select on core_marketing.pixel_config_details, core_marketing.conversion_sync_status, core_marketing.match_quality,
   core_marketing.conversion_alerts, core_marketing.lead_click_ids to authenticated;
 
 grant select, insert, update, delete on core_marketing.pixel_configs, core_marketing.platform_accounts,
   core_marketing.attribution_windows, core_marketing.conversion_mappings, core_marketing.conversions,
-  core_marketing.conversion_deliveries, core_marketing.dispatch_log, ops.domain_events to service_role;
+  core_marketing.conversion_deliveries, core_marketing.dispatch_log, ops.domain_events, core_marketing.conversion_callbacks
+  to service_role;
 grant select on core_marketing.conversion_sources, core_marketing.pixel_config_details, core_marketing.conversion_sync_status,
   core_marketing.match_quality, core_marketing.conversion_alerts, core_marketing.lead_click_ids to service_role;

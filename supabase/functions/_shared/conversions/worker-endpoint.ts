@@ -17,6 +17,7 @@ export function conversionWorkerEndpoint(
   const queue = new Queue(names.queueName);
   return workerEndpoint(async (req) => {
     const request = await readJsonBody(req, DispatchBatchSchema, { emptyAs: {} });
+    const retryBase = request.retryBaseSeconds ?? 30;
     const settings: DispatchSettings = {
       workerName: names.workerName,
       functionName: names.functionName,
@@ -24,7 +25,8 @@ export function conversionWorkerEndpoint(
       batchSize: request.batchSize ?? 1000,
       visibilitySeconds: request.visibilitySeconds ?? 60,
       maxAttempts: 8,
-      backoff: { baseSeconds: request.retryBaseSeconds ?? 30, capSeconds: 3600, jitter: 0.5 },
+      // 30 s, 60 s … capped at 16 × the base (8 min), plus up to 50 % jitter.
+      backoff: { baseSeconds: retryBase, capSeconds: retryBase * 16, jitter: 0.5 },
       timeoutMs: 20_000,
       env: (name) => Deno.env.get(name),
       ...overrides,
