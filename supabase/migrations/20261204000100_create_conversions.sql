@@ -72,7 +72,7 @@ create table core_marketing.platform_accounts (
     (platform = 'google_ads' and account_ref ~ '^[0-9]{10}$')
     or (platform = 'tiktok' and account_ref ~ '^[A-Za-z0-9]{6,40}$')
     or (platform = 'linkedin' and account_ref ~ '^[0-9]{1,20}$')
-    or (platform = 'webhook' and account_ref ~ '^https?://[^[:space:]]{3,2000}$')),
+    or (platform = 'webhook' and account_ref ~ '^https?://[^[:space:]]{3,}$' and length(account_ref) <= 2000)),
   constraint login_customer_id_is_google check (login_customer_id is null or (platform = 'google_ads' and login_customer_id ~ '^[0-9]{10}$')),
   constraint one_row_per_account unique (company_id, platform, account_ref),
   constraint platform_accounts_company_id_and_id_are_unique unique (company_id, id)

@@ -114,6 +114,26 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"conversion_callbacks": {
+                  Row: {
+                    "callback_id": string,"company_id": string,"delivery_id": string,"error": string | null,"id": number,"outcome": string,"platform_account_id": string,"received_at": string,"reference": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "callback_id": string,"company_id": string,"delivery_id": string,"error"?: string | null,"id"?: never,"outcome": string,"platform_account_id": string,"received_at"?: string,"reference"?: string | null
+                  }
+                  Update: {
+                    "callback_id"?: string,"company_id"?: string,"delivery_id"?: string,"error"?: string | null,"id"?: never,"outcome"?: string,"platform_account_id"?: string,"received_at"?: string,"reference"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "account_belongs_to_company"
+      columns: ["company_id","platform_account_id"]
+isOneToOne: false
+      referencedRelation: "platform_accounts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 },"conversion_deliveries": {
                   Row: {
                     "attempts": number,"click_id": string | null,"clicked_at": string | null,"company_id": string,"conversion_id": string,"created_at": string,"id": string,"last_error": string | null,"last_status_code": number | null,"next_attempt_at": string | null,"pixel_config_id": string | null,"platform": string,"platform_account_id": string | null,"platform_trace_id": string | null,"queued_at": string | null,"sent_at": string | null,"skip_reason": string | null,"status": string,"updated_at": string
@@ -322,6 +342,9 @@ isOneToOne: false
 { Args: { "business_event": string,"items": Json,"source_table": string }; Returns: {
               "conversion_id": string,"created": boolean,"event_id": string,"source_id": string
             }[]
+                           },
+"apply_conversion_callback":
+{ Args: { "callback_id": string,"delivery_id": string,"error"?: string,"outcome": string,"platform_account_id": string,"reference"?: string }; Returns: Json
                            },
 "record_dispatch":
 { Args: { "attempts"?: Json,"outcomes": Json,"tokens"?: Json }; Returns: number

@@ -100,9 +100,12 @@ function putPixel(caller: Caller, input: UpsertPixelConfig) {
     ];
     const { rows } = input.id
       ? await client.query<{ id: string }>(
-        `update core_marketing.pixel_configs set name = $2, test_event_code = $4, domain = $5, action_source = $6, is_active = $7
+        // test_event_code and domain: omitted keeps them, null clears them.
+        `update core_marketing.pixel_configs
+         set name = $2, test_event_code = case when $8 then $4 else test_event_code end,
+             domain = case when $9 then $5 else domain end, action_source = $6, is_active = $7
          where id = $1 and pixel_id = $3 returning id`,
-        [input.id, ...values.slice(0, 1), input.pixel_id, ...values.slice(2)],
+        [input.id, ...values, input.test_event_code !== undefined, input.domain !== undefined],
       )
       : await client.query<{ id: string }>(
         `insert into core_marketing.pixel_configs (company_id, name, pixel_id, test_event_code, domain, action_source, is_active)
