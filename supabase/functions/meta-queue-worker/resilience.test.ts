@@ -177,25 +177,19 @@ stackTest(
       );
       const report: Record<string, unknown> = {};
       for (
-        const [platform, recorder, itemsOf, idOf] of [
-          ['meta', 'meta', (body: { data: unknown[] }) => body.data, (e: { event_id: string }) => e.event_id],
+        const [platform, recorder, eventIdsOf] of [
+          ['meta', 'meta', (body: { data: Array<{ event_id: string }> }) => body.data.map((e) => e.event_id)],
           [
             'google_ads',
             'google-ads',
-            (body: { conversions: unknown[] }) => body.conversions,
-            (c: { orderId: string }) => c.orderId,
+            (body: { conversions: Array<{ orderId: string }> }) => body.conversions.map((c) => c.orderId),
           ],
         ] as const
       ) {
         const requests = await sandboxRequests(recorder);
         const accepted = requests.filter((r) => r.status === 200 && r.fault === null);
         const seen = new Map<string, number>();
-        // deno-lint-ignore no-explicit-any -- two recorders, two item shapes, picked above
-        for (const r of accepted) {
-          for (const item of (itemsOf as any)(r.body)) {
-            seen.set((idOf as any)(item), (seen.get((idOf as any)(item)) ?? 0) + 1);
-          }
-        }
+        for (const r of accepted) for (const id of eventIdsOf(r.body)) seen.set(id, (seen.get(id) ?? 0) + 1);
         const mine = expected.filter((e) => e.platform === platform);
         const ids = new Set(mine.map((e) => e.event_id));
         const lost = mine.filter((e) => e.status === 'sent' && !seen.has(e.event_id));
