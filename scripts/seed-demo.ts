@@ -11,8 +11,9 @@ import type { StackEnv } from '../packages/local-stack/src/stack.ts';
 import { seedDemoLeads } from './seed-demo-leads.ts';
 
 export const demoCompanies = [
-  { slug: 'demo-rastro', name: 'Demo Rastro' },
-  { slug: 'outra-empresa', name: 'Outra Empresa' },
+  // Demo Rastro speaks Portuguese, Outra Empresa English, so both languages are seen (decision 0009).
+  { slug: 'demo-rastro', name: 'Demo Rastro', defaultLocale: 'pt-BR' },
+  { slug: 'outra-empresa', name: 'Outra Empresa', defaultLocale: 'en' },
 ] as const;
 
 export const demoUsers = [
@@ -44,9 +45,9 @@ export async function seedDemo(env: StackEnv, log: (m: string) => void = console
     }
     await db.query('begin');
     await db.query(
-      `insert into core.companies (slug, name) select * from unnest($1::text[], $2::text[])
-       on conflict (slug) do update set name = excluded.name`,
-      [demoCompanies.map((c) => c.slug), demoCompanies.map((c) => c.name)],
+      `insert into core.companies (slug, name, default_locale) select * from unnest($1::text[], $2::text[], $3::text[])
+       on conflict (slug) do update set name = excluded.name, default_locale = excluded.default_locale`,
+      [demoCompanies.map((c) => c.slug), demoCompanies.map((c) => c.name), demoCompanies.map((c) => c.defaultLocale)],
     );
     const memberships = demoUsers.flatMap((u) => u.memberships.map((m) => ({ user: ids.get(u.email)!, ...m })));
     // Memberships are only added: a switch of default company made in the console survives a restart.

@@ -1,8 +1,10 @@
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import nodeAdapter from '@sveltejs/adapter-node';
 import type { Adapter } from '@sveltejs/kit';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { paraglideOptions } from './paraglide.options.ts';
 
 const OUT = 'build';
 
@@ -20,5 +22,9 @@ function adapterWithRuntimeOrigin(): Adapter {
 
 // SvelteKit 3 takes its configuration here; a svelte.config.js file is rejected at build time.
 export default defineConfig({
-	plugins: [sveltekit({ adapter: adapterWithRuntimeOrigin() })]
+	plugins: [
+		// Compiles messages/{pt-BR,en}.json into src/lib/paraglide (generated, git-ignored); decision 0009.
+		paraglideVitePlugin(paraglideOptions),
+		sveltekit({ adapter: adapterWithRuntimeOrigin() })
+	]
 });

@@ -17,6 +17,7 @@ import { startNetWorker } from './net-worker.ts';
 import { startSandbox } from '../../platform-sandbox/src/server.ts';
 import { applyMigrations } from './supabase-cli.ts';
 import { vendorContracts } from '../../../scripts/vendor-contracts.ts';
+import { paraglideOptions } from '../../../web/paraglide.options.ts';
 
 export type StackEnv = {
   API_URL: string;
@@ -116,7 +117,8 @@ async function storeFunctionSecrets(dbUrl: string, env: StackEnv): Promise<void>
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'build' || entry.name === '.svelte-kit') continue;
+    // src/lib/paraglide is compiled from web/messages, which this walk does see.
+    if (entry.name === 'node_modules' || entry.name === 'build' || entry.name === '.svelte-kit' || entry.name === 'paraglide') continue;
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
   }
@@ -126,10 +128,17 @@ function newestMtime(dir: string): number {
 const webDir = join(repoRoot, 'web');
 const webBin = (name: string) => [join(webDir, 'node_modules', '.bin', name), join(binDir, name)].find((p) => existsSync(p)) ?? name;
 
-/** `svelte-kit sync`: writes web/.svelte-kit and node_modules/$app/tsconfig, which vite and the web unit tests read. */
+/**
+ * `svelte-kit sync`: writes web/.svelte-kit and node_modules/$app/tsconfig, which vite and the web unit
+ * tests read; then compiles the message catalogues into web/src/lib/paraglide (decision 0009), which
+ * the unit tests import and `vite build` would otherwise be the only one to write.
+ */
 export function syncConsole(): void {
   const sync = spawnSync(webBin('svelte-kit'), ['sync'], { cwd: webDir, encoding: 'utf8' });
   if (sync.status !== 0) throw new Error(`svelte-kit sync failed:\n${sync.stderr}`);
+  const { project, outdir, strategy } = paraglideOptions;
+  const compile = spawnSync(webBin('paraglide-js'), ['compile', '--silent', '--project', project, '--outdir', outdir, '--strategy', ...strategy], { cwd: webDir, encoding: 'utf8' });
+  if (compile.status !== 0) throw new Error(`paraglide-js compile failed:\n${compile.stdout}\n${compile.stderr}`);
 }
 
 /** Builds the console when web/build is missing or older than its sources. */

@@ -1,25 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDateTime, formatMilliseconds, formatMoney, formatSeconds, percent, plural } from './format.ts';
+import { companyDay, formatCount, formatDate, formatDateTime, formatMilliseconds, formatMoney, formatSeconds, percent } from './format.ts';
+
+const PT = { locale: 'pt-BR', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
+const EN = { locale: 'en', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
+// Intl separates the currency sign and its amount with a no-break space.
+const nbsp = (text: string) => text.replaceAll('\u00a0', ' ');
 
 describe('formatting', () => {
-	it('shows dates and times in UTC', () => {
-		expect(formatDateTime('2026-11-22T06:23:06.105119+00:00')).toBe('22 Nov 2026, 06:23 UTC');
-		expect(formatDate('2026-11-22T23:59:00-03:00')).toBe('23 Nov 2026');
-		expect(formatDateTime(null)).toBe('—');
-		expect(formatDate('not a date')).toBe('—');
+	it('shows dates and times in the company time zone, in the active language', () => {
+		expect(formatDateTime('2026-11-22T06:23:06.105119+00:00', PT)).toBe('22 de nov. de 2026, 03:23');
+		expect(formatDateTime('2026-11-22T06:23:06.105119+00:00', EN)).toBe('Nov 22, 2026, 03:23 AM');
+		expect(formatDateTime('2026-11-22T06:23:06Z', { ...EN, timeZone: 'UTC' })).toBe('Nov 22, 2026, 06:23 AM');
+		expect(formatDate('2026-12-02T02:30:00Z', PT)).toBe('1 de dez. de 2026');
+		expect(formatDateTime(null, PT)).toBe('—');
+		expect(formatDate('not a date', EN)).toBe('—');
 	});
 
-	it('shows amounts in reais by default', () => {
-		expect(formatMoney(1500)).toBe('R$1,500.00');
-		expect(formatMoney('250.5')).toBe('R$250.50');
-		expect(formatMoney(10, 'USD')).toBe('$10.00');
-		expect(formatMoney(null)).toBe('—');
+	it('finds the company day an instant falls on', () => {
+		expect(companyDay('2026-12-01T23:30:00-03:00', PT)).toBe('2026-12-01');
+		expect(companyDay('2026-12-01T23:30:00-03:00', { ...PT, timeZone: 'UTC' })).toBe('2026-12-02');
 	});
 
-	it('counts with the right noun', () => {
-		expect(plural(1, 'lead')).toBe('1 lead');
-		expect(plural(1000, 'lead')).toBe('1,000 leads');
-		expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+	it('shows amounts in their own currency, the company default when they carry none', () => {
+		expect(nbsp(formatMoney(1234.56, null, PT))).toBe('R$ 1.234,56');
+		expect(formatMoney(1234.56, null, EN)).toBe('R$1,234.56');
+		expect(formatMoney('250.5', 'USD', EN)).toBe('$250.50');
+		expect(nbsp(formatMoney(10, 'USD', PT))).toBe('US$ 10,00');
+		expect(formatMoney(10, null, { ...EN, currency: 'EUR' })).toBe('€10.00');
+		expect(formatMoney(null, null, PT)).toBe('—');
+	});
+
+	it('groups digits the way each language does', () => {
+		expect(formatCount(1234567, PT)).toBe('1.234.567');
+		expect(formatCount(1234567, EN)).toBe('1,234,567');
 	});
 
 	it('reports progress as a whole, clamped percentage', () => {
@@ -39,7 +52,8 @@ describe('formatting', () => {
 		expect(formatSeconds(null)).toBe('—');
 		expect(formatSeconds(-1)).toBe('—');
 		expect(formatMilliseconds(850)).toBe('850 ms');
-		expect(formatMilliseconds(1500)).toBe('1.5 s');
+		expect(formatMilliseconds(1500, EN)).toBe('1.5 s');
+		expect(formatMilliseconds(1500, PT)).toBe('1,5 s');
 		expect(formatMilliseconds(125_000)).toBe('2 min 5 s');
 		expect(formatMilliseconds(null)).toBe('—');
 	});

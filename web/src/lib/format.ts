@@ -1,44 +1,79 @@
-// How dates, amounts and counts read in the console. Dates are shown in UTC (the server renders them
-// and has no way to know the reader's zone); the date filters of the leads list use UTC days too.
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
-	day: 'numeric',
-	month: 'short',
-	year: 'numeric',
-	hour: '2-digit',
-	minute: '2-digit',
-	timeZone: 'UTC'
-});
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const COUNT = new Intl.NumberFormat('en-US');
+// How dates, amounts and counts read in the console: Intl for the active locale, times in the current
+// company's time zone, money in the value's own currency (the company's default when it has none).
+// Every function takes the settings of the request (#lib/i18n/settings.ts) unless given others.
+import { formatSettings, type FormatSettings } from '#lib/i18n/settings.ts';
 
-function asDate(value: string | Date | null | undefined): Date | null {
+type Settings = Partial<FormatSettings>;
+type DateInput = string | Date | null | undefined;
+
+const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+function settingsWith(overrides: Settings | undefined): FormatSettings {
+	return { ...formatSettings(), ...overrides };
+}
+
+function dateFormat(kind: 'dateTime' | 'date', { locale, timeZone }: FormatSettings): Intl.DateTimeFormat {
+	const key = `${kind}|${locale}|${timeZone}`;
+	let format = cache.get(key) as Intl.DateTimeFormat | undefined;
+	if (!format) {
+		const time = kind === 'dateTime' ? ({ hour: '2-digit', minute: '2-digit' } as const) : {};
+		format = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', ...time, timeZone });
+		cache.set(key, format);
+	}
+	return format;
+}
+
+function numberFormat(locale: string, currency?: string): Intl.NumberFormat {
+	const key = `number|${locale}|${currency ?? ''}`;
+	let format = cache.get(key) as Intl.NumberFormat | undefined;
+	if (!format) {
+		format = new Intl.NumberFormat(locale, currency ? { style: 'currency', currency, currencyDisplay: 'symbol' } : {});
+		cache.set(key, format);
+	}
+	return format;
+}
+
+function asDate(value: DateInput): Date | null {
 	if (!value) return null;
 	const date = value instanceof Date ? value : new Date(value);
 	return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "22 Nov 2026, 06:23 UTC"; '—' when there is no date. */
-export function formatDateTime(value: string | Date | null | undefined): string {
+/** "22 de nov. de 2026, 03:23" / "Nov 22, 2026, 03:23 AM" in the company's time zone; '—' for none. */
+export function formatDateTime(value: DateInput, settings?: Settings): string {
 	const date = asDate(value);
-	return date ? `${DATE_TIME.format(date)} UTC` : '—';
+	return date ? dateFormat('dateTime', settingsWith(settings)).format(date) : '—';
 }
 
-/** "22 Nov 2026"; '—' when there is no date. */
-export function formatDate(value: string | Date | null | undefined): string {
+/** "22 de nov. de 2026" / "Nov 22, 2026": the company day the instant falls on; '—' for none. */
+export function formatDate(value: DateInput, settings?: Settings): string {
 	const date = asDate(value);
-	return date ? DATE.format(date) : '—';
+	return date ? dateFormat('date', settingsWith(settings)).format(date) : '—';
 }
 
-/** An amount in a currency (BRL unless told), e.g. "R$ 1,500.00"; '—' for none. */
-export function formatMoney(value: number | string | null | undefined, currency = 'BRL'): string {
+/**
+ * An amount in its own currency ("R$ 1.234,56" in pt-BR, "R$1,234.56" in en); the company's default
+ * currency when the value carries none. '—' for none. Never add amounts of different currencies.
+ */
+export function formatMoney(value: number | string | null | undefined, currency?: string | null, settings?: Settings): string {
 	if (value === null || value === undefined || value === '') return '—';
 	const amount = typeof value === 'string' ? Number(value) : value;
 	if (!Number.isFinite(amount)) return '—';
-	return new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'symbol' }).format(amount);
+	const { locale, currency: companyCurrency } = settingsWith(settings);
+	return numberFormat(locale, currency || companyCurrency).format(amount);
 }
 
-export function formatCount(value: number): string {
-	return COUNT.format(value);
+/** "1.234" / "1,234". */
+export function formatCount(value: number, settings?: Settings): string {
+	return numberFormat(settingsWith(settings).locale).format(value);
+}
+
+/** The calendar day (YYYY-MM-DD) an instant falls on in the company's time zone. */
+export function companyDay(value: string | Date, settings?: Settings): string {
+	const { timeZone } = settingsWith(settings);
+	const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(value));
+	const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+	return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
 /** "1 lead", "2 leads". */
@@ -71,9 +106,12 @@ export function formatSeconds(value: number | null | undefined): string {
 }
 
 /** A duration in milliseconds: "850 ms" below a second, else as formatSeconds; '—' for none. */
-export function formatMilliseconds(value: number | null | undefined): string {
+export function formatMilliseconds(value: number | null | undefined, settings?: Settings): string {
 	if (value === null || value === undefined || !Number.isFinite(value) || value < 0) return '—';
 	if (value < 1000) return `${Math.round(value)} ms`;
-	if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
+	if (value < 60_000) {
+		const seconds = new Intl.NumberFormat(settingsWith(settings).locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+		return `${seconds.format(value / 1000)} s`;
+	}
 	return formatSeconds(value / 1000);
 }

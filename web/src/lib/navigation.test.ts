@@ -9,6 +9,7 @@ import {
 	sectionsOf,
 	type ModuleId
 } from './navigation.ts';
+import { MODULE_TEXT } from './module-text.ts';
 import { COMPANY_ROLES, type CompanyRole } from './roles.ts';
 
 const ids = (role: CompanyRole | null) => modulesFor(role).map((module) => module.id);
@@ -17,7 +18,7 @@ const ADMIN_ONLY: ModuleId[] = ['integrations', 'remarketing', 'operations', 'se
 
 describe('modules of the console', () => {
 	it('lists every module of the blueprint once, in navigation order', () => {
-		expect(MODULES.map((module) => module.label)).toEqual([
+		expect(MODULES.map((module) => MODULE_TEXT[module.id].label({}, { locale: 'en' }))).toEqual([
 			'Overview',
 			'Leads',
 			'Pipeline',
@@ -36,8 +37,8 @@ describe('modules of the console', () => {
 
 	it('describes what every module but the Overview will do', () => {
 		for (const module of MODULES.filter((module) => module.id !== 'overview')) {
-			expect(module.summary, module.id).not.toBe('');
-			expect(module.plans.length, module.id).toBeGreaterThan(0);
+			expect(MODULE_TEXT[module.id].summary(), module.id).not.toBe('');
+			expect(MODULE_TEXT[module.id].plans.length, module.id).toBeGreaterThan(0);
 		}
 	});
 });

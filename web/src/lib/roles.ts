@@ -1,5 +1,6 @@
 // Roles and role sets come from @rastro/contracts (named once; SQL has the same sets as
 // core.is_company_editor() / core.is_company_admin()); this adds what only the console needs.
+import { m } from '#lib/paraglide/messages.js';
 import { adminRoles, companyRoles, editorRoles, type CompanyRole } from '@rastro/contracts/tenancy.ts';
 
 export type { CompanyRole };
@@ -7,12 +8,12 @@ export type { CompanyRole };
 /** Roles a member can hold in a company (`core.company_members.role`). */
 export const COMPANY_ROLES = companyRoles;
 
-const ROLE_LABELS: Record<CompanyRole, string> = {
-	owner: 'Owner',
-	backoffice_admin: 'Back-office admin',
-	marketing_admin: 'Marketing admin',
-	sales: 'Sales',
-	viewer: 'Viewer'
+const ROLE_LABELS: Record<CompanyRole, () => string> = {
+	owner: m.role_owner,
+	backoffice_admin: m.role_backoffice_admin,
+	marketing_admin: m.role_marketing_admin,
+	sales: m.role_sales,
+	viewer: m.role_viewer
 };
 
 export function isCompanyRole(value: unknown): value is CompanyRole {
@@ -20,7 +21,7 @@ export function isCompanyRole(value: unknown): value is CompanyRole {
 }
 
 export function roleLabel(role: CompanyRole): string {
-	return ROLE_LABELS[role];
+	return ROLE_LABELS[role]();
 }
 
 /** Viewers may look at everything they can open but change nothing. */

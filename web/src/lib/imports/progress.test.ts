@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { overwriteGetLocale } from '#lib/paraglide/runtime.js';
 import { formatBytes, importProgress, type ImportProgressInput } from './progress.ts';
+
+// These expectations are written in English; the pt-BR text is checked by the e2e suite.
+overwriteGetLocale(() => 'en');
 
 const base: ImportProgressInput = {
 	status: 'parsing',

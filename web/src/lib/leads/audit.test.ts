@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { overwriteGetLocale } from '#lib/paraglide/runtime.js';
 import { workerDatabaseRole } from '@rastro/contracts/tenancy.ts';
 import { describeAuditEntry, type AuditNames } from './audit.ts';
+
+// These expectations are written in English; the pt-BR text is checked by the e2e suite.
+overwriteGetLocale(() => 'en');
 
 const names: AuditNames = {
 	stageName: (id) => ({ s1: 'new', s2: 'qualified' })[id],
@@ -31,7 +35,7 @@ describe('the activity list of a lead', () => {
 			kind: 'update',
 			summary: 'Lead updated',
 			actor: 'ana@demo.test',
-			when: '22 Nov 2026, 10:05 UTC',
+			when: 'Nov 22, 2026, 07:05 AM',
 			changes: [
 				{ field: 'value', label: 'Expected value', before: '—', after: 'R$1,500.00' },
 				{ field: 'stage_id', label: 'Stage', before: 'New', after: 'Qualified' },

@@ -1,6 +1,8 @@
 import { error } from '@sveltejs/kit';
 import { canOpenModule, isAdminOnly, moduleById, type ConsoleModule, type ModuleId } from '../navigation.ts';
 import type { CompanyRole } from '../roles.ts';
+import { moduleLabel } from '../module-text.ts';
+import { m } from '../paraglide/messages.js';
 
 interface ConsoleLoadEvent {
 	parent: () => Promise<{ role: CompanyRole | null }>;
@@ -20,8 +22,8 @@ export async function openModule(
 		error(
 			403,
 			isAdminOnly(id)
-				? `${module.label} is for company admins only (owner, back-office admin or marketing admin): nothing of it is shown to other roles.`
-				: `Your role in this company does not include ${module.label}.`
+				? m.error_module_admin_only({ module: moduleLabel(id) })
+				: m.error_module_not_for_role({ module: moduleLabel(id) })
 		);
 	}
 	return { module, role };

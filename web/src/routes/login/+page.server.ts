@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { fail, redirect } from '@sveltejs/kit';
 import type { AuthError } from '@supabase/supabase-js';
 import { localPath } from '#lib/paths.ts';
@@ -10,7 +11,7 @@ export const actions: Actions = {
 		const password = String(form.get('password') ?? '');
 
 		if (!email || !password) {
-			return fail(400, { email, message: 'Enter your e-mail and password.' });
+			return fail(400, { email, message: m.login_error_missing() });
 		}
 
 		const { error } = await locals.supabase.auth.signInWithPassword({ email, password });
@@ -24,11 +25,11 @@ export const actions: Actions = {
 
 function signInErrorMessage(error: AuthError): string {
 	if (error.code === 'invalid_credentials' || error.status === 400) {
-		return 'Wrong e-mail or password. Check both and try again.';
+		return m.login_error_invalid_credentials();
 	}
 	if (error.status === 429) {
-		return 'Too many sign-in attempts. Wait a minute and try again.';
+		return m.login_error_rate_limited();
 	}
 	console.error('sign-in failed', error);
-	return 'Sign-in is unavailable right now. Try again in a moment.';
+	return m.login_error_unavailable();
 }

@@ -1,3 +1,4 @@
+import { m } from '#lib/paraglide/messages.js';
 import { fail, redirect } from '@sveltejs/kit';
 import type { PostgrestError } from '@supabase/supabase-js';
 import { canOpenPath } from '#lib/navigation.ts';
@@ -15,7 +16,7 @@ export const actions: Actions = {
 		const returnTo = localPath(form.get('return_to'));
 
 		if (!UUID.test(targetCompanyId)) {
-			return fail(400, { message: 'Choose a company to switch to.' });
+			return fail(400, { message: m.switcher_error_choose() });
 		}
 		const { claims: currentClaims } = await locals.safeGetSession();
 		if (currentClaims?.companyId === targetCompanyId) redirect(303, returnTo);
@@ -31,12 +32,12 @@ export const actions: Actions = {
 		const { data, error: refreshError } = await locals.supabase.auth.refreshSession();
 		if (refreshError || !data.session) {
 			return fail(502, {
-				message: 'The company was switched, but your session could not be refreshed. Sign out and sign in again.'
+				message: m.switcher_error_refresh()
 			});
 		}
 		const claims = readTenantClaims(data.session.access_token);
 		if (claims.companyId !== targetCompanyId) {
-			return fail(502, { message: 'Your new session is still for the previous company. Sign out and sign in again.' });
+			return fail(502, { message: m.switcher_error_stale() });
 		}
 
 		const returnPath = returnTo.split('?')[0] ?? '/';
@@ -46,8 +47,8 @@ export const actions: Actions = {
 };
 
 function switchErrorMessage(error: PostgrestError): string {
-	if (error.hint === 'not_a_member') return 'You are not a member of that company.';
-	if (error.hint === 'not_authenticated') return 'Your session has expired. Sign in again.';
+	if (error.hint === 'not_a_member') return m.switcher_error_not_a_member();
+	if (error.hint === 'not_authenticated') return m.switcher_error_session_expired();
 	console.error('core.switch_company failed', error);
-	return `The company could not be switched: ${error.message}`;
+	return m.switcher_error_generic();
 }
