@@ -128,13 +128,261 @@ isOneToOne: false
           }
         },"core_marketing": {
           Tables: {
-            [_ in never]: never
+            "attribution_windows": {
+                  Row: {
+                    "click_window_days": number,"company_id": string,"platform": string,"require_click_id": boolean,"updated_at": string,"upload_limit_days": number | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "click_window_days": number,"company_id": string,"platform": string,"require_click_id"?: boolean,"updated_at"?: string,"upload_limit_days"?: number | null
+                  }
+                  Update: {
+                    "click_window_days"?: number,"company_id"?: string,"platform"?: string,"require_click_id"?: boolean,"updated_at"?: string,"upload_limit_days"?: number | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"conversion_callbacks": {
+                  Row: {
+                    "callback_id": string,"company_id": string,"delivery_id": string,"error": string | null,"id": number,"outcome": string,"platform_account_id": string,"received_at": string,"reference": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "callback_id": string,"company_id": string,"delivery_id": string,"error"?: string | null,"id"?: never,"outcome": string,"platform_account_id": string,"received_at"?: string,"reference"?: string | null
+                  }
+                  Update: {
+                    "callback_id"?: string,"company_id"?: string,"delivery_id"?: string,"error"?: string | null,"id"?: never,"outcome"?: string,"platform_account_id"?: string,"received_at"?: string,"reference"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "account_belongs_to_company"
+      columns: ["company_id","platform_account_id"]
+isOneToOne: false
+      referencedRelation: "platform_accounts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"conversion_deliveries": {
+                  Row: {
+                    "attempts": number,"click_id": string | null,"clicked_at": string | null,"company_id": string,"conversion_id": string,"created_at": string,"id": string,"last_error": string | null,"last_status_code": number | null,"next_attempt_at": string | null,"pixel_config_id": string | null,"platform": string,"platform_account_id": string | null,"platform_trace_id": string | null,"queued_at": string | null,"sent_at": string | null,"skip_reason": string | null,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"click_id"?: string | null,"clicked_at"?: string | null,"company_id": string,"conversion_id": string,"created_at"?: string,"id"?: string,"last_error"?: string | null,"last_status_code"?: number | null,"next_attempt_at"?: string | null,"pixel_config_id"?: string | null,"platform": string,"platform_account_id"?: string | null,"platform_trace_id"?: string | null,"queued_at"?: string | null,"sent_at"?: string | null,"skip_reason"?: string | null,"status": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "attempts"?: number,"click_id"?: string | null,"clicked_at"?: string | null,"company_id"?: string,"conversion_id"?: string,"created_at"?: string,"id"?: string,"last_error"?: string | null,"last_status_code"?: number | null,"next_attempt_at"?: string | null,"pixel_config_id"?: string | null,"platform"?: string,"platform_account_id"?: string | null,"platform_trace_id"?: string | null,"queued_at"?: string | null,"sent_at"?: string | null,"skip_reason"?: string | null,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "account_belongs_to_company"
+      columns: ["company_id","platform_account_id"]
+isOneToOne: false
+      referencedRelation: "platform_accounts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "conversion_belongs_to_company"
+      columns: ["company_id","conversion_id"]
+isOneToOne: false
+      referencedRelation: "conversion_sync_status"
+      referencedColumns: ["company_id","conversion_id"]
+    },{
+      foreignKeyName: "conversion_belongs_to_company"
+      columns: ["company_id","conversion_id"]
+isOneToOne: false
+      referencedRelation: "conversions"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"conversion_mappings": {
+                  Row: {
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id": string | null,"is_active": boolean,"linkedin_rule_id": string | null,"meta_event_name": string | null,"pixel_config_id": string | null,"send_to_webhook": boolean,"send_value": boolean,"tiktok_event_name": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "business_event"?: string,"company_id"?: string,"conversion_name"?: string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "pixel_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"conversion_sources": {
+                  Row: {
+                    "description": string,"lead_column": string | null,"source_table": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"lead_column"?: string | null,"source_table": string
+                  }
+                  Update: {
+                    "description"?: string,"lead_column"?: string | null,"source_table"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"conversions": {
+                  Row: {
+                    "business_event": string,"client_user_agent": string | null,"company_id": string,"conversion_name": string,"created_at": string,"ctwa_clid": string | null,"currency": string | null,"email_hash": string | null,"event_id": string,"event_source_url": string | null,"external_id_hash": string | null,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"lead_id": string | null,"li_fat_id": string | null,"occurred_at": string,"phone_hash": string | null,"source_id": string,"source_table": string,"ttclid": string | null,"value": number | null,"wbraid": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_event": string,"client_user_agent"?: string | null,"company_id": string,"conversion_name": string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id": string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at": string,"phone_hash"?: string | null,"source_id": string,"source_table": string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                  }
+                  Update: {
+                    "business_event"?: string,"client_user_agent"?: string | null,"company_id"?: string,"conversion_name"?: string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id"?: string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at"?: string,"phone_hash"?: string | null,"source_id"?: string,"source_table"?: string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversions_source_table_fkey"
+      columns: ["source_table"]
+isOneToOne: false
+      referencedRelation: "conversion_sources"
+      referencedColumns: ["source_table"]
+    }
+                  ]
+                },"dispatch_log": {
+                  Row: {
+                    "company_id": string,"created_at": string,"delivery_ids": (string)[],"duration_ms": number | null,"error": string | null,"id": number,"outcome": string,"pixel_config_id": string | null,"platform": string,"platform_account_id": string | null,"request": Json | null,"response_body": Json | null,"response_headers": Json | null,"status_code": number | null,"trace_id": string | null,"worker": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"delivery_ids": (string)[],"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"outcome": string,"pixel_config_id"?: string | null,"platform": string,"platform_account_id"?: string | null,"request"?: Json | null,"response_body"?: Json | null,"response_headers"?: Json | null,"status_code"?: number | null,"trace_id"?: string | null,"worker": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"delivery_ids"?: (string)[],"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"outcome"?: string,"pixel_config_id"?: string | null,"platform"?: string,"platform_account_id"?: string | null,"request"?: Json | null,"response_body"?: Json | null,"response_headers"?: Json | null,"status_code"?: number | null,"trace_id"?: string | null,"worker"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"pixel_configs": {
+                  Row: {
+                    "access_token_ciphertext": string | null,"action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "access_token_ciphertext"?: string | null,"action_source"?: string,"company_id": string,"created_at"?: string,"domain"?: string | null,"graph_version"?: string,"has_access_token"?: never,"id"?: string,"is_active"?: boolean,"name"?: string,"pixel_id": string,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string,"token_updated_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "access_token_ciphertext"?: string | null,"action_source"?: string,"company_id"?: string,"created_at"?: string,"domain"?: string | null,"graph_version"?: string,"has_access_token"?: never,"id"?: string,"is_active"?: boolean,"name"?: string,"pixel_id"?: string,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string,"token_updated_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"platform_accounts": {
+                  Row: {
+                    "account_ref": string,"company_id": string,"created_at": string,"credentials_ciphertext": string | null,"credentials_status": string,"has_credentials": boolean | null,"id": string,"is_active": boolean,"login_customer_id": string | null,"name": string,"platform": string,"status_message": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_ref": string,"company_id": string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_status"?: string,"has_credentials"?: never,"id"?: string,"is_active"?: boolean,"login_customer_id"?: string | null,"name": string,"platform": string,"status_message"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "account_ref"?: string,"company_id"?: string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_status"?: string,"has_credentials"?: never,"id"?: string,"is_active"?: boolean,"login_customer_id"?: string | null,"name"?: string,"platform"?: string,"status_message"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Views: {
-            [_ in never]: never
+            "conversion_alerts": {
+                  Row: {
+                    "company_id": string | null,"detail": string | null,"kind": string | null,"platform": string | null,"since": string | null,"subject": string | null,"subject_id": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"conversion_sync_status": {
+                  Row: {
+                    "company_id": string,"conversion_id": string,"conversion_name": string,"event_id": string,"lead_id": string | null,"occurred_at": string,"sync_status": Json | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"lead_click_ids": {
+                  Row: {
+                    "click_id": string | null,"click_kind": string | null,"clicked_at": string | null,"company_id": string | null,"fbc": string | null,"fbp": string | null,"lead_id": string | null,"page_url": string | null,"platform": string | null,"user_agent": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"match_quality": {
+                  Row: {
+                    "company_id": string,"conversions": number | null,"destination_id": string | null,"failed": number | null,"platform": string,"sent": number | null,"share_with_click_id": number | null,"share_with_email": number | null,"share_with_external_id": number | null,"share_with_fbc": number | null,"share_with_fbp": number | null,"share_with_phone": number | null,"skipped_duplicate": number | null,"skipped_no_active_pixel": number | null,"skipped_no_click_id": number | null,"skipped_outside_window": number | null,"waiting": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"pixel_config_details": {
+                  Row: {
+                    "action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                           "action_source"?: string | null,"company_id"?: string | null,"created_at"?: string | null,"domain"?: string | null,"graph_version"?: string | null,"has_access_token"?: boolean | null,"id"?: string | null,"is_active"?: boolean | null,"name"?: string | null,"pixel_id"?: string | null,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string | null,"token_updated_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Update: {
+                           "action_source"?: string | null,"company_id"?: string | null,"created_at"?: string | null,"domain"?: string | null,"graph_version"?: string | null,"has_access_token"?: boolean | null,"id"?: string | null,"is_active"?: boolean | null,"name"?: string | null,"pixel_id"?: string | null,"test_event_code"?: string | null,"token_error"?: string | null,"token_status"?: string | null,"token_updated_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
-            [_ in never]: never
+            "_add_conversion_defaults":
+{ Args: { "company_ids": (string)[] }; Returns: undefined
+                           },
+"_enqueue_deliveries":
+{ Args: { "meta_messages": (Json)[],"platform_messages": (Json)[] }; Returns: undefined
+                           },
+"_register_conversions":
+{ Args: { "business_event": string,"items": Json,"source_table": string }; Returns: {
+              "conversion_id": string,"created": boolean,"event_id": string,"source_id": string
+            }[]
+                           },
+"apply_conversion_callback":
+{ Args: { "callback_id": string,"delivery_id": string,"error"?: string,"outcome": string,"platform_account_id": string,"reference"?: string }; Returns: Json
+                           },
+"record_dispatch":
+{ Args: { "attempts"?: Json,"outcomes": Json,"tokens"?: Json }; Returns: number
+                           },
+"register_conversion":
+{ Args: { "business_event": string,"currency"?: string,"occurred_at"?: string,"source_id": string,"source_table": string,"value"?: number }; Returns: Json
+                           },
+"retry_deliveries":
+{ Args: { "delivery_ids"?: (string)[],"from_time"?: string,"platform"?: string,"to_time"?: string }; Returns: Json
+                           }
           }
           Enums: {
             [_ in never]: never
@@ -144,7 +392,61 @@ isOneToOne: false
           }
         },"lead": {
           Tables: {
-            "lead_import_chunks": {
+            "capture_rate_limits": {
+                  Row: {
+                    "domain_id": string,"hits": number,"ip_hash": string,"window_start": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "domain_id": string,"hits"?: number,"ip_hash": string,"window_start": string
+                  }
+                  Update: {
+                    "domain_id"?: string,"hits"?: number,"ip_hash"?: string,"window_start"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "capture_rate_limits_domain_id_fkey"
+      columns: ["domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"domains": {
+                  Row: {
+                    "allowed_origins": (string)[],"company_id": string,"created_at": string,"domain_name": string,"domain_url": string,"id": string,"is_active": boolean,"last_event_at": string | null,"metadata": NonNullable<Json>,"site_key": string,"site_key_rotated_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "allowed_origins"?: (string)[],"company_id": string,"created_at"?: string,"domain_name": string,"domain_url": string,"id"?: string,"is_active"?: boolean,"last_event_at"?: string | null,"metadata"?: NonNullable<Json>,"site_key"?: string,"site_key_rotated_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "allowed_origins"?: (string)[],"company_id"?: string,"created_at"?: string,"domain_name"?: string,"domain_url"?: string,"id"?: string,"is_active"?: boolean,"last_event_at"?: string | null,"metadata"?: NonNullable<Json>,"site_key"?: string,"site_key_rotated_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"landing_pages": {
+                  Row: {
+                    "ab_test_id": string | null,"company_id": string,"created_at": string,"domain_id": string,"id": string,"is_active": boolean,"is_control": boolean,"page_name": string,"page_url": string,"page_variant": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "ab_test_id"?: string | null,"company_id": string,"created_at"?: string,"domain_id": string,"id"?: string,"is_active"?: boolean,"is_control"?: boolean,"page_name": string,"page_url": string,"page_variant"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "ab_test_id"?: string | null,"company_id"?: string,"created_at"?: string,"domain_id"?: string,"id"?: string,"is_active"?: boolean,"is_control"?: boolean,"page_name"?: string,"page_url"?: string,"page_variant"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_import_chunks": {
                   Row: {
                     "chunk_no": number,"company_id": string,"import_id": string,"processed_at": string,"rows_in_chunk": number
                   }
@@ -278,14 +580,14 @@ isOneToOne: false
                   ]
                 },"leads": {
                   Row: {
-                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
+                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"email_mid": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"first_touch_at": string | null,"first_touch_id": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"last_touch_at": string | null,"last_touch_id": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Update: {
-                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Relationships: [
                     {
@@ -328,6 +630,26 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"page_views": {
+                  Row: {
+                    "client_event_id": string,"company_id": string,"created_at": string,"domain_id": string,"exit_page": boolean,"id": string,"occurred_at": string | null,"page_id": string | null,"page_path": string,"page_title": string | null,"page_url": string,"referrer": string | null,"scroll_depth": number | null,"session_id": string,"time_on_page": number | null,"view_order": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "client_event_id": string,"company_id": string,"created_at"?: string,"domain_id": string,"exit_page"?: boolean,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_path": string,"page_title"?: string | null,"page_url": string,"referrer"?: string | null,"scroll_depth"?: number | null,"session_id": string,"time_on_page"?: number | null,"view_order": number
+                  }
+                  Update: {
+                    "client_event_id"?: string,"company_id"?: string,"created_at"?: string,"domain_id"?: string,"exit_page"?: boolean,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_path"?: string,"page_title"?: string | null,"page_url"?: string,"referrer"?: string | null,"scroll_depth"?: number | null,"session_id"?: string,"time_on_page"?: number | null,"view_order"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "session_belongs_to_company"
+      columns: ["company_id","session_id"]
+isOneToOne: false
+      referencedRelation: "sessions"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 },"pipeline_stages": {
                   Row: {
                     "company_id": string,"created_at": string,"id": string,"is_active": boolean,"is_lost": boolean,"is_won": boolean,"name": string,"position": number,"probability": number,"updated_at": string
@@ -341,6 +663,156 @@ isOneToOne: false
                   }
                   Relationships: [
                     
+                  ]
+                },"sessions": {
+                  Row: {
+                    "browser": string | null,"company_id": string,"converted": boolean,"device": string | null,"domain_id": string,"first_page_id": string | null,"id": string,"journey_id": string,"landing_url": string | null,"last_activity_at": string,"lead_id": string | null,"metadata": NonNullable<Json>,"os": string | null,"referrer": string | null,"return_visits": number,"started_at": string,"total_events": number,"total_page_views": number,"visitor_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "browser"?: string | null,"company_id": string,"converted"?: boolean,"device"?: string | null,"domain_id": string,"first_page_id"?: string | null,"id": string,"journey_id": string,"landing_url"?: string | null,"last_activity_at": string,"lead_id"?: string | null,"metadata"?: NonNullable<Json>,"os"?: string | null,"referrer"?: string | null,"return_visits"?: number,"started_at": string,"total_events"?: number,"total_page_views"?: number,"visitor_id": string
+                  }
+                  Update: {
+                    "browser"?: string | null,"company_id"?: string,"converted"?: boolean,"device"?: string | null,"domain_id"?: string,"first_page_id"?: string | null,"id"?: string,"journey_id"?: string,"landing_url"?: string | null,"last_activity_at"?: string,"lead_id"?: string | null,"metadata"?: NonNullable<Json>,"os"?: string | null,"referrer"?: string | null,"return_visits"?: number,"started_at"?: string,"total_events"?: number,"total_page_views"?: number,"visitor_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "first_page_belongs_to_company"
+      columns: ["company_id","first_page_id"]
+isOneToOne: false
+      referencedRelation: "landing_pages"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "journey_belongs_to_company"
+      columns: ["company_id","journey_id"]
+isOneToOne: false
+      referencedRelation: "visitor_journeys"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"tracking_receipts": {
+                  Row: {
+                    "client_event_id": string,"domain_id": string,"received_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "client_event_id": string,"domain_id": string,"received_at"?: string
+                  }
+                  Update: {
+                    "client_event_id"?: string,"domain_id"?: string,"received_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "tracking_receipts_domain_id_fkey"
+      columns: ["domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"tracking_settings": {
+                  Row: {
+                    "company_id": string,"created_at": string,"visitor_key": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"visitor_key"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"visitor_key"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"utm_touches": {
+                  Row: {
+                    "attribution_model": string | null,"channel": string,"client_ip": unknown,"company_id": string,"created_at": string,"device": string | null,"domain_id": string,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"journey_id": string,"lead_id": string | null,"li_fat_id": string | null,"match_type": string | null,"mid": string | null,"msclkid": string | null,"page_id": string | null,"page_url": string | null,"referrer": string | null,"session_id": string,"touched_at": string,"ttclid": string | null,"url_params": NonNullable<Json>,"user_agent": string | null,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"visitor_id": string,"wbraid": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attribution_model"?: string | null,"channel": string,"client_ip"?: unknown,"company_id": string,"created_at"?: string,"device"?: string | null,"domain_id": string,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"journey_id": string,"lead_id"?: string | null,"li_fat_id"?: string | null,"match_type"?: string | null,"mid"?: string | null,"msclkid"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"referrer"?: string | null,"session_id": string,"touched_at"?: string,"ttclid"?: string | null,"url_params"?: NonNullable<Json>,"user_agent"?: string | null,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"visitor_id": string,"wbraid"?: string | null
+                  }
+                  Update: {
+                    "attribution_model"?: string | null,"channel"?: string,"client_ip"?: unknown,"company_id"?: string,"created_at"?: string,"device"?: string | null,"domain_id"?: string,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"journey_id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"match_type"?: string | null,"mid"?: string | null,"msclkid"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"referrer"?: string | null,"session_id"?: string,"touched_at"?: string,"ttclid"?: string | null,"url_params"?: NonNullable<Json>,"user_agent"?: string | null,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"visitor_id"?: string,"wbraid"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "session_belongs_to_company"
+      columns: ["company_id","session_id"]
+isOneToOne: false
+      referencedRelation: "sessions"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"visitor_journeys": {
+                  Row: {
+                    "company_id": string,"conversion_session_id": string | null,"converted": boolean,"domain_id": string,"first_visit_at": string,"id": string,"last_visit_at": string,"lead_id": string | null,"total_page_views": number,"total_sessions": number,"visitor_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"conversion_session_id"?: string | null,"converted"?: boolean,"domain_id": string,"first_visit_at": string,"id"?: string,"last_visit_at": string,"lead_id"?: string | null,"total_page_views"?: number,"total_sessions"?: number,"visitor_id": string
+                  }
+                  Update: {
+                    "company_id"?: string,"conversion_session_id"?: string | null,"converted"?: boolean,"domain_id"?: string,"first_visit_at"?: string,"id"?: string,"last_visit_at"?: string,"lead_id"?: string | null,"total_page_views"?: number,"total_sessions"?: number,"visitor_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "domain_belongs_to_company"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"web_events": {
+                  Row: {
+                    "client_event_id": string,"company_id": string,"created_at": string,"domain_id": string,"element_class": string | null,"element_id": string | null,"event_action": string | null,"event_category": string | null,"event_data": NonNullable<Json>,"event_label": string | null,"event_type": string,"event_value": number | null,"id": string,"occurred_at": string | null,"page_id": string | null,"page_url": string | null,"session_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "client_event_id": string,"company_id": string,"created_at"?: string,"domain_id": string,"element_class"?: string | null,"element_id"?: string | null,"event_action"?: string | null,"event_category"?: string | null,"event_data"?: NonNullable<Json>,"event_label"?: string | null,"event_type": string,"event_value"?: number | null,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"session_id": string
+                  }
+                  Update: {
+                    "client_event_id"?: string,"company_id"?: string,"created_at"?: string,"domain_id"?: string,"element_class"?: string | null,"element_id"?: string | null,"event_action"?: string | null,"event_category"?: string | null,"event_data"?: NonNullable<Json>,"event_label"?: string | null,"event_type"?: string,"event_value"?: number | null,"id"?: string,"occurred_at"?: string | null,"page_id"?: string | null,"page_url"?: string | null,"session_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "session_belongs_to_company"
+      columns: ["company_id","session_id"]
+isOneToOne: false
+      referencedRelation: "sessions"
+      referencedColumns: ["company_id","id"]
+    }
                   ]
                 }
           }
@@ -400,8 +872,17 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"_origins_are_valid":
+{ Args: { "origins": (string)[] }; Returns: boolean
+                           },
+"_refusal":
+{ Args: { "origin": string,"site": Omit<Database["lead"]['Tables']["domains"]['Row'], Database["lead"]['Tables']["domains"]['ComputedFields']> }; Returns: string
+                           },
 "_trim_white_space":
 { Args: { "value": string }; Returns: string
+                           },
+"_visitor_from_request":
+{ Args: { "client_ip": string,"company_id": string,"domain_id": string,"user_agent": string }; Returns: string
                            },
 "apply_crm_pull":
 { Args: { "contacts": Json,"integration_id": string }; Returns: Json
@@ -414,6 +895,9 @@ isOneToOne: false
                            },
 "apply_import_slice":
 { Args: { "chunks": Json,"from_offset": number,"import_id": string,"next_parse"?: Json,"slice_no": number,"to_offset": number }; Returns: Json
+                           },
+"capture_web_lead":
+{ Args: { "capture": Json }; Returns: Json
                            },
 "convert_to_opportunity":
 { Args: { "currency"?: string,"expected_close_date"?: string,"lead_id": string,"owner_id"?: string,"reason"?: string,"stage_id": string,"title"?: string,"value"?: number }; Returns: Json
@@ -433,6 +917,12 @@ isOneToOne: false
 "hash_phone":
 { Args: { "value": string }; Returns: string
                            },
+"ingest_tracking_batch":
+{ Args: { "batch": Json }; Returns: Json
+                           },
+"lead_score":
+{ Args: { "channels": (string)[],"has_company": boolean,"has_message": boolean,"has_phone": boolean,"is_business_email": boolean,"page_views": number,"sessions": number }; Returns: number
+                           },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
               "company_id": string,
@@ -444,9 +934,12 @@ isOneToOne: false
 "email": string | null,
 "email_domain": string | null,
 "email_hash": string | null,
+"email_mid": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
+"first_touch_at": string | null,
+"first_touch_id": string | null,
 "form_location": string | null,
 "gclid": string | null,
 "id": string,
@@ -454,6 +947,8 @@ isOneToOne: false
 "job_title": string | null,
 "landing_page_id": string | null,
 "landing_page_url": string | null,
+"last_touch_at": string | null,
+"last_touch_id": string | null,
 "li_fat_id": string | null,
 "message": string | null,
 "name": string | null,
@@ -485,11 +980,17 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"new_site_key":
+{ Args: Record<PropertyKey, never>; Returns: string
+                           },
 "normalize_email":
 { Args: { "value": string }; Returns: string
                            },
 "normalize_phone":
 { Args: { "value": string }; Returns: string
+                           },
+"prune_tracking_receipts":
+{ Args: { "older_than"?: string }; Returns: number
                            },
 "redrive_failed_crm_sync":
 { Args: { "company_id"?: string }; Returns: number
@@ -516,6 +1017,9 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"rotate_site_key":
+{ Args: { "domain_id": string }; Returns: string
+                           },
 "search_leads":
 { Args: { "query": string }; Returns: {
               "company_id": string,
@@ -527,9 +1031,12 @@ isOneToOne: false
 "email": string | null,
 "email_domain": string | null,
 "email_hash": string | null,
+"email_mid": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
+"first_touch_at": string | null,
+"first_touch_id": string | null,
 "form_location": string | null,
 "gclid": string | null,
 "id": string,
@@ -537,6 +1044,8 @@ isOneToOne: false
 "job_title": string | null,
 "landing_page_id": string | null,
 "landing_page_url": string | null,
+"last_touch_at": string | null,
+"last_touch_id": string | null,
 "li_fat_id": string | null,
 "message": string | null,
 "name": string | null,
@@ -627,6 +1136,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"domain_events": {
+                  Row: {
+                    "aggregate_id": string,"aggregate_type": string,"company_id": string,"event_type": string,"id": number,"occurred_at": string,"payload": NonNullable<Json>
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "aggregate_id": string,"aggregate_type": string,"company_id": string,"event_type": string,"id"?: never,"occurred_at"?: string,"payload"?: NonNullable<Json>
+                  }
+                  Update: {
+                    "aggregate_id"?: string,"aggregate_type"?: string,"company_id"?: string,"event_type"?: string,"id"?: never,"occurred_at"?: string,"payload"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"expected_cron_jobs": {
                   Row: {
                     "created_at": string,"does": string,"jobname": string,"migration": string
@@ -680,6 +1203,20 @@ isOneToOne: false
       referencedRelation: "integrations"
       referencedColumns: ["id"]
     }
+                  ]
+                },"partitioned_tables": {
+                  Row: {
+                    "created_at": string,"detach_after_months": number | null,"months_ahead": number,"parent": unknown,"registered_by": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"detach_after_months"?: number | null,"months_ahead"?: number,"parent": unknown,"registered_by": string
+                  }
+                  Update: {
+                    "created_at"?: string,"detach_after_months"?: number | null,"months_ahead"?: number,"parent"?: unknown,"registered_by"?: string
+                  }
+                  Relationships: [
+                    
                   ]
                 },"sync_state": {
                   Row: {
@@ -765,11 +1302,19 @@ isOneToOne: false
 "caller_sees_all_companies":
 { Args: Record<PropertyKey, never>; Returns: boolean
                            },
+"create_monthly_partitions":
+{ Args: { "from_month": string,"parent": unknown,"to_month": string }; Returns: number
+                           },
 "dead_letter":
 { Args: { "last_error": string,"msg_id": number,"queue_name": string,"worker": string }; Returns: boolean
                            },
 "invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
+                           },
+"maintain_partitions":
+{ Args: { "at"?: string }; Returns: {
+              "created": number,"detached": (string)[],"parent": unknown
+            }[]
                            },
 "queue_depth_rows":
 { Args: Record<PropertyKey, never>; Returns: {
