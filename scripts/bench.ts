@@ -5,8 +5,12 @@
 //   (b) the console's lead list request (filter + sort + page + exact count) on 100,000 leads, beside
 //       the same request without the count and a trivial PostgREST request;
 //   (c) per edge function, the largest CPU time and peak memory of ONE invocation during (a), beside
-//       Supabase's limits (2 s CPU, 256 MB), read from the functions host's invocation log.
-// Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300).
+//       Supabase's limits (2 s CPU, 256 MB), read from the functions host's invocation log;
+//   (d) conversions (scripts/bench/conversions.ts): dispatch into the sandbox's Meta CAPI beside a bare
+//       pgmq loop and BullMQ on Redis, then the 100,000-conversion resilience run.
+// Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300),
+// --conversions N (default 100,000), --conversions-resilience N (default 100,000; 0 skips it),
+// --only import|list|conversions (repeatable; default all).
 // Loopback only; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
@@ -19,14 +23,19 @@ import { freePorts } from '../packages/local-stack/src/ports.ts';
 import { startStack, type RunningStack, type StackEnv } from '../packages/local-stack/src/stack.ts';
 import { leadImportMaxBytes } from '../packages/contracts/src/lead-imports.ts';
 import { seedDemo } from './seed-demo.ts';
+import { benchConversions } from './bench/conversions.ts';
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     'list-leads': { type: 'string', default: '100000' },
     samples: { type: 'string', default: '300' },
+    conversions: { type: 'string', default: '100000' },
+    'conversions-resilience': { type: 'string', default: '100000' },
+    only: { type: 'string', multiple: true },
   },
 });
+const wanted = (part: string) => !args.only || args.only.includes(part);
 const importRows = Number(args.rows);
 const listLeads = Number(args['list-leads']);
 const samples = Number(args.samples);
@@ -310,9 +319,17 @@ async function main(): Promise<void> {
     log(`stack up (${cpus} CPUs); running benchmarks`);
     const invocationsBefore = invocationLogOffset(stack.functionInvocationLog);
     // An import that fails (e.g. a function stopped at a limit) is reported, and the rest still runs.
-    await benchImport(stack, db, workDir).catch((error: Error) => report('CSV import FAILED', error.message.slice(0, 400)));
-    reportFunctionLimits(stack.functionInvocationLog, invocationsBefore, `the ${importRows.toLocaleString('en-US')}-row import and its queue drain`);
-    await benchLeadList(stack, db);
+    if (wanted('import')) {
+      await benchImport(stack, db, workDir).catch((error: Error) => report('CSV import FAILED', error.message.slice(0, 400)));
+      reportFunctionLimits(stack.functionInvocationLog, invocationsBefore, `the ${importRows.toLocaleString('en-US')}-row import and its queue drain`);
+    }
+    if (wanted('list')) await benchLeadList(stack, db);
+    if (wanted('conversions')) {
+      const before = invocationLogOffset(stack.functionInvocationLog);
+      await benchConversions(stack, db, { conversions: Number(args.conversions), resilience: Number(args['conversions-resilience']) }, report, log)
+        .catch((error: Error) => report('Conversions FAILED', error.message.slice(0, 400)));
+      reportFunctionLimits(stack.functionInvocationLog, before, 'the conversions dispatch');
+    }
   } finally {
     await db?.end();
     await stack?.stop();

@@ -353,7 +353,8 @@ comment on view core_marketing.lead_click_ids is
 
 -- ---- the conversion contract ----------------------------------------------------------------------
 
-create function core_marketing._register_conversions(source_table text, business_event text, items jsonb)
+create function core_marketing._register_conversions(source_table text, business_event text, items jsonb,
+                                                     answer boolean default true)
 returns table (conversion_id uuid, source_id uuid, event_id text, created boolean)
 language plpgsql security definer set search_path = ''
 as $$
@@ -382,34 +383,32 @@ begin
     raise exception 'currency must be an ISO 4217 code such as BRL' using errcode = 'PT422', hint = 'invalid_currency';
   end if;
 
-  -- The company (and the lead) come from the record itself, never from the caller.
+  -- The company (and the lead) come from the record itself, never from the caller. Items are joined
+  -- to the records here, by the table's primary key (an index lookup per item): joining two jsonb
+  -- lists later would be a nested loop over both (quadratic for a statement of many rows).
   execute format(
-    $q$select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'company_id', r.company_id, 'lead_id', %s)), '[]'::jsonb)
-       from %s r where r.id = any ($1)$q$,
+    $q$select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'company_id', r.company_id, 'lead_id', %s,
+                                                   'value', i.value, 'currency', i.currency,
+                                                   'occurred_at', coalesce(i.occurred_at, now()))), '[]'::jsonb)
+       from jsonb_to_recordset($1) as i (source_id uuid, value numeric(14, 2), currency text, occurred_at timestamptz)
+       join %s r on r.id = i.source_id$q$,
     case when source.lead_column is null then 'null::uuid' else 'r.' || quote_ident(source.lead_column) end,
     (select format('%I.%I', split_part(source.source_table, '.', 1), split_part(source.source_table, '.', 2))))
     into records
-    using array(select (i.value ->> 'source_id')::uuid from jsonb_array_elements(items) i);
+    using items;
 
-  with item as (
-    select (i.value ->> 'source_id')::uuid as source_id, (i.value ->> 'value')::numeric(14, 2) as value,
-           i.value ->> 'currency' as currency,
-           coalesce((i.value ->> 'occurred_at')::timestamptz, now()) as occurred_at
-    from jsonb_array_elements(items) i
-  ),
-  record as (
-    select (r.value ->> 'id')::uuid as id, (r.value ->> 'company_id')::uuid as company_id,
-           (r.value ->> 'lead_id')::uuid as lead_id
-    from jsonb_array_elements(records) r
+  with record as (
+    select r.id as source_id, r.company_id, r.lead_id, r.value, r.currency, r.occurred_at
+    from jsonb_to_recordset(records) as r (id uuid, company_id uuid, lead_id uuid, value numeric(14, 2), currency text,
+                                           occurred_at timestamptz)
   ),
   candidate as (
-    select distinct on (i.source_id) i.source_id, r.company_id, r.lead_id, m.conversion_name, m.send_value,
-           i.value, i.currency, i.occurred_at
-    from item i
-    join record r on r.id = i.source_id
+    select distinct on (r.source_id) r.source_id, r.company_id, r.lead_id, m.conversion_name, m.send_value,
+           r.value, r.currency, r.occurred_at
+    from record r
     join core_marketing.conversion_mappings m
       on m.company_id = r.company_id and m.business_event = _register_conversions.business_event and m.is_active
-    order by i.source_id
+    order by r.source_id
   ),
   inserted as (
     insert into core_marketing.conversions (company_id, source_table, source_id, lead_id, business_event, conversion_name,
@@ -528,6 +527,10 @@ begin
     perform core_marketing._enqueue_deliveries(meta_messages, platform_messages);
   end if;
 
+  -- The answer (one row per record) is for register_conversion's single record; triggers skip it.
+  if not answer then
+    return;
+  end if;
   return query
   select v.id, v.source_id, v.event_id, v.id = any (coalesce(new_ids, '{}'))
   from core_marketing.conversions v
@@ -535,7 +538,7 @@ begin
   where v.source_table = _register_conversions.source_table and v.business_event = _register_conversions.business_event;
 end
 $$;
-comment on function core_marketing._register_conversions(text, text, jsonb) is
+comment on function core_marketing._register_conversions(text, text, jsonb, boolean) is
   'Set-based core of register_conversion (triggers call it with a whole statement''s rows). items: [{source_id, value?, currency?, occurred_at?}]. Company and lead come from the source records; records without an active mapping for the event are ignored. Idempotent per (source record, conversion name).';
 
 create function core_marketing._enqueue_deliveries(meta_messages jsonb[], platform_messages jsonb[]) returns void
@@ -646,7 +649,7 @@ begin
   from new_rows n
   where n.origin not in ('csv', 'dinamize');
   if items is not null then
-    perform core_marketing._register_conversions('lead.leads', 'lead_created', items);
+    perform core_marketing._register_conversions('lead.leads', 'lead_created', items, false);
   end if;
   return null;
 end
@@ -673,10 +676,10 @@ begin
   where n.stage_id is distinct from o.stage_id;
 
   if qualified is not null then
-    perform core_marketing._register_conversions('lead.leads', 'lead_qualified', qualified);
+    perform core_marketing._register_conversions('lead.leads', 'lead_qualified', qualified, false);
   end if;
   if won is not null then
-    perform core_marketing._register_conversions('lead.leads', 'lead_won', won);
+    perform core_marketing._register_conversions('lead.leads', 'lead_won', won, false);
   end if;
   return null;
 end
@@ -1036,7 +1039,7 @@ create policy "admins read their company's domain events" on ops.domain_events
 -- ---- grants ---------------------------------------------------------------------------------------
 
 revoke execute on function core_marketing._add_conversion_defaults(uuid[]), core_marketing._create_conversion_defaults(),
-  core_marketing._register_conversions(text, text, jsonb), core_marketing._enqueue_deliveries(jsonb[], jsonb[]),
+  core_marketing._register_conversions(text, text, jsonb, boolean), core_marketing._enqueue_deliveries(jsonb[], jsonb[]),
   core_marketing._lead_created_conversions(), core_marketing._lead_changed_conversions(),
   core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
   core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text), core_marketing.record_dispatch(jsonb, jsonb, jsonb),
@@ -1044,7 +1047,7 @@ revoke execute on function core_marketing._add_conversion_defaults(uuid[]), core
   from public, anon, authenticated;
 grant execute on function core_marketing.register_conversion(text, uuid, text, numeric, text, timestamptz),
   core_marketing.retry_deliveries(uuid[], timestamptz, timestamptz, text) to authenticated, service_role;
-grant execute on function core_marketing._register_conversions(text, text, jsonb),
+grant execute on function core_marketing._register_conversions(text, text, jsonb, boolean),
   core_marketing.record_dispatch(jsonb, jsonb, jsonb), core_marketing.apply_conversion_callback(uuid, text, uuid, text, text, text)
   to service_role;
 

@@ -367,7 +367,7 @@ isOneToOne: false
 { Args: { "meta_messages": (Json)[],"platform_messages": (Json)[] }; Returns: undefined
                            },
 "_register_conversions":
-{ Args: { "business_event": string,"items": Json,"source_table": string }; Returns: {
+{ Args: { "answer"?: boolean,"business_event": string,"items": Json,"source_table": string }; Returns: {
               "conversion_id": string,"created": boolean,"event_id": string,"source_id": string
             }[]
                            },

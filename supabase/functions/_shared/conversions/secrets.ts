@@ -17,8 +17,14 @@ const pixelContext = (companyId: string, pixelConfigId: string) =>
 const accountContext = (companyId: string, accountId: string) =>
   `core_marketing.platform_accounts:${companyId}:${accountId}`;
 
-export function sealPixelToken(companyId: string, pixelConfigId: string, token: string): Promise<string> {
-  return encryptSecret(token, pixelContext(companyId, pixelConfigId));
+/** `key`: a key imported by the caller (scripts outside the edge runtime); default RASTRO_ENCRYPTION_KEY. */
+export function sealPixelToken(
+  companyId: string,
+  pixelConfigId: string,
+  token: string,
+  key?: CryptoKey,
+): Promise<string> {
+  return encryptSecret(token, pixelContext(companyId, pixelConfigId), key);
 }
 
 /** Throws DecryptionError when the ciphertext does not open. */

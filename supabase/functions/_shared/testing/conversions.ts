@@ -10,6 +10,7 @@ export const sandboxUrl = Deno.env.get('SANDBOX_URL') ?? '';
 type Json = any;
 
 export type RecordedRequest = {
+  id: number;
   platform: string;
   method: string;
   path: string;
@@ -20,8 +21,8 @@ export type RecordedRequest = {
   fault: string | null;
 };
 
-export async function sandboxRequests(platform: string): Promise<RecordedRequest[]> {
-  const res = await fetch(`${sandboxUrl}/__sandbox/requests?platform=${platform}`);
+export async function sandboxRequests(platform: string, after = 0): Promise<RecordedRequest[]> {
+  const res = await fetch(`${sandboxUrl}/__sandbox/requests?platform=${platform}&after=${after}`);
   return (await res.json()).requests;
 }
 
