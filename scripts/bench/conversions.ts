@@ -7,7 +7,7 @@
 //       them → completed (acked), same N.
 // Reported as rates and both ratios. Then, unless --conversions-resilience 0, the resilience run
 // (supabase/functions/meta-queue-worker/resilience.test.ts) with 100,000 conversions.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import IORedis from 'ioredis';
@@ -170,17 +170,22 @@ export async function benchConversions(stack: RunningStack, db: pg.Client, optio
   if (options.resilience > 0) {
     log(`resilience run with ${options.resilience} conversions`);
     const started = performance.now();
-    const result = spawnSync(
-      `${binDir}/deno`,
-      ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', 'supabase/functions/meta-queue-worker/resilience.test.ts'],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, ...stack.env, ...stack.functionEnv, RESILIENCE_CONVERSIONS: String(options.resilience), NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    const output = `${result.stdout}\n${result.stderr}`;
+    // Asynchronously: the sandbox and the rest of the stack run in this process and must keep answering.
+    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        `${binDir}/deno`,
+        ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', 'supabase/functions/meta-queue-worker/resilience.test.ts'],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, ...stack.env, ...stack.functionEnv, RESILIENCE_CONVERSIONS: String(options.resilience), NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
     const json = /------- output -------\n([\s\S]*?)\n----- output end -----/.exec(output)?.[1];
     const summary = json ? JSON.parse(json) : null;
     report(
