@@ -186,6 +186,7 @@ export async function benchConversions(stack: RunningStack, db: pg.Client, optio
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
+    const output = `${result.stdout}\n${result.stderr}`;
     const json = /------- output -------\n([\s\S]*?)\n----- output end -----/.exec(output)?.[1];
     const summary = json ? JSON.parse(json) : null;
     report(

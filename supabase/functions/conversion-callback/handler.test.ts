@@ -12,6 +12,7 @@ import {
   createCompany,
   sandboxRequests,
   sandboxUrl,
+  workersSettled,
 } from '../_shared/testing/conversions.ts';
 import { handler as platformWorker } from '../platform-sync-worker/handler.ts';
 import { handler } from './handler.ts';
@@ -94,7 +95,7 @@ stackTest(
         `select status, platform_trace_id, last_error from core_marketing.conversion_deliveries where id = $1`,
         [id],
       )).rows[0];
-    for (let i = 0; i < 3 && (await status(delivery.id)).status !== 'sent'; i++) {
+    for (let i = 0; i < 3 && (await workersSettled(db), await status(delivery.id)).status !== 'sent'; i++) {
       const res = await platformWorker(
         new Request('http://functions.local/platform-sync-worker', {
           method: 'POST',

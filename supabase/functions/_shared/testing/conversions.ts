@@ -104,3 +104,15 @@ export async function deliveryStates(db: pg.Client, conversionIds: string[]) {
   );
   return rows;
 }
+
+/** Waits until no run of either conversion worker is in flight (kicks after commit start them in the functions host). */
+export async function workersSettled(db: pg.Client): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const { rows: [running] } = await db.query(
+      `select count(*)::int as n from ops.worker_runs where worker in ('meta-queue-worker', 'platform-sync-worker')
+       and finished_at is null and started_at > now() - interval '2 minutes'`,
+    );
+    if (running.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
