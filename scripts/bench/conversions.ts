@@ -120,7 +120,8 @@ async function bullmqOnRedis(n: number): Promise<number> {
   let completed = 0;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const worker = new BullWorker(name, async () => undefined, { connection: connection.duplicate(), concurrency: 100, autorun: false });
+  const workerConnection = connection.duplicate();
+  const worker = new BullWorker(name, async () => undefined, { connection: workerConnection, concurrency: 100, autorun: false });
   worker.on('completed', () => {
     completed += 1;
     if (completed >= n) resolveDone();
@@ -142,6 +143,8 @@ async function bullmqOnRedis(n: number): Promise<number> {
     await worker.close();
     await queue.obliterate({ force: true });
     await queue.close();
+    // Connections passed in are the caller's to close (left open, they keep the bench process alive).
+    workerConnection.disconnect();
     connection.disconnect();
   }
 }
