@@ -7,12 +7,10 @@
 //       them → completed (acked), same N.
 // Reported as rates and both ratios. Then, unless --conversions-resilience 0, the resilience run
 // (supabase/functions/meta-queue-worker/resilience.test.ts) with 100,000 conversions.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import pg from 'pg';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
-import IORedis from 'ioredis';
-import { importEncryptionKey } from '../../supabase/functions/_shared/crypto.ts';
-import { sealPixelToken } from '../../supabase/functions/_shared/conversions/secrets.ts';
+import { Redis as IORedis } from 'ioredis';
 import { binDir, repoRoot } from '../../packages/local-stack/src/config.ts';
 import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
 
@@ -31,11 +29,19 @@ async function dispatch(stack: RunningStack, db: pg.Client, n: number, log: Log)
     `insert into core_marketing.pixel_configs (company_id, name, pixel_id, is_active) values ($1, 'Bench', '4440000000001', true) returning id`,
     [company.id],
   );
-  const key = await importEncryptionKey(stack.functionEnv.RASTRO_ENCRYPTION_KEY);
-  await db.query(`update core_marketing.pixel_configs set access_token_ciphertext = $2, token_status = 'unverified' where id = $1`, [
-    pixel.id,
-    await sealPixelToken(company.id, pixel.id, 'EAAB-bench-token-0123456789', key),
-  ]);
+  // Sealed exactly as conversion-settings does, by the functions' own module (in Deno, with the stack's key).
+  const sealed = execFileSync(
+    `${binDir}/deno`,
+    [
+      'eval',
+      '--config',
+      'deno.json',
+      `import { sealPixelToken } from './supabase/functions/_shared/conversions/secrets.ts';
+       console.log(await sealPixelToken(${JSON.stringify(company.id)}, ${JSON.stringify(pixel.id)}, 'EAAB-bench-token-0123456789'));`,
+    ],
+    { cwd: repoRoot, env: { ...process.env, RASTRO_ENCRYPTION_KEY: stack.functionEnv.RASTRO_ENCRYPTION_KEY, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, encoding: 'utf8' },
+  ).trim();
+  await db.query(`update core_marketing.pixel_configs set access_token_ciphertext = $2, token_status = 'unverified' where id = $1`, [pixel.id, sealed]);
   await db.query(
     `insert into lead.leads (company_id, name, email, phone, fbclid, origin, value)
      select $1, 'Bench ' || g, 'c' || g || '@bench-conversions.test', '+5511' || lpad(g::text, 9, '0'), 'fbclid.' || g, 'csv', 100 + g % 900
