@@ -5,12 +5,17 @@
 //   (b) the console's lead list request (filter + sort + page + exact count) on 100,000 leads, beside
 //       the same request without the count and a trivial PostgREST request;
 //   (c) per edge function, the largest CPU time and peak memory of ONE invocation during (a), beside
-//       Supabase's limits (2 s CPU, 256 MB), read from the functions host's invocation log.
+//       Supabase's limits (2 s CPU, 256 MB), read from the functions host's invocation log;
 //   (d) web tracking (scripts/bench/tracking.ts): track at 20 connections, batches of 20 at 50
-//       connections beside COPY, and a partition-pruned page-view query.
+//       connections beside COPY, and a partition-pruned page-view query;
+//   (e) conversions (scripts/bench/conversions.ts): dispatch into the sandbox's Meta CAPI beside a bare
+//       pgmq loop and BullMQ on Redis, then the 100,000-conversion resilience run;
+//   (f) e-mail (scripts/bench/email.ts): generate_messages beside INSERT…SELECT, click redirect beside a 302.
 // Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300),
 // --page-views N (default 1,000,000; 10,000,000 for the full figure), --tracking-seconds N (default 15),
-// --only import|list|tracking|email (repeatable; default all).
+// --conversions N (default 100,000), --conversions-resilience N (default 100,000; 0 skips it),
+// --email-contacts N, --click-rate N, --click-seconds N,
+// --only import|list|tracking|conversions|email (repeatable; default all).
 // Loopback only; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
@@ -25,6 +30,7 @@ import { leadImportMaxBytes } from '../packages/contracts/src/lead-imports.ts';
 import { seedDemo } from './seed-demo.ts';
 import { benchTracking } from './bench/tracking.ts';
 import { benchEmail, removeFunctionDir, staticRedirectFunctionDir } from './bench/email.ts';
+import { benchConversions } from './bench/conversions.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +43,8 @@ const { values: args } = parseArgs({
     'email-contacts': { type: 'string', default: '1000000' },
     'click-rate': { type: 'string', default: '500' },
     'click-seconds': { type: 'string', default: '20' },
+    conversions: { type: 'string', default: '100000' },
+    'conversions-resilience': { type: 'string', default: '100000' },
   },
 });
 const importRows = Number(args.rows);
@@ -339,6 +347,12 @@ async function main(): Promise<void> {
         clickRate: Number(args['click-rate']),
         clickSeconds: Number(args['click-seconds']),
       }).catch((error: Error) => report('e-mail FAILED', error.message.slice(0, 400)));
+    }
+    if (wanted('conversions')) {
+      const before = invocationLogOffset(stack.functionInvocationLog);
+      await benchConversions(stack, db, { conversions: Number(args.conversions), resilience: Number(args['conversions-resilience']) }, report, log)
+        .catch((error: Error) => report('Conversions FAILED', error.message.slice(0, 400)));
+      reportFunctionLimits(stack.functionInvocationLog, before, 'the conversions dispatch');
     }
   } finally {
     await db?.end();

@@ -5,3 +5,4 @@ export * from './leads.ts';
 export * from './tenancy.ts';
 export * from './tracking.ts';
 export type { Database, Json } from './database.types.ts';
+export * from './conversions.ts';

@@ -17,7 +17,13 @@ type Handlers = Partial<Record<string, (context: ControlContext, request: Contro
 const resources: Record<string, Handlers> = {
   '/health': { GET: () => json(200, { ok: true }) },
   '/requests': {
-    GET: ({ recorder }, { query }) => json(200, { requests: recorder.list(query.get('platform') ?? undefined) }),
+    // ?after=<id>: only records newer than that id (long runs read them as they come, before the
+    // recorder's memory bound drops the oldest).
+    GET: ({ recorder }, { query }) => {
+      const after = Number(query.get('after') ?? 0);
+      const records = recorder.list(query.get('platform') ?? undefined);
+      return json(200, { requests: after > 0 ? records.filter((record) => record.id > after) : records });
+    },
     DELETE: ({ recorder }, { query }) => json(200, { cleared: recorder.clear(query.get('platform') ?? undefined) }),
   },
   '/faults': {

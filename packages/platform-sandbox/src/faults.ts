@@ -10,8 +10,11 @@ export type FaultSettings = {
   errorRate?: number;
   /** The next n requests are answered with a 5xx. */
   failNext?: number;
-  /** The next `count` requests (every request while set, without `count`) are refused as rate-limited. */
-  rateLimit?: { count?: number; retryAfterSeconds: number };
+  /**
+   * The next `count` requests (every request while set, without `count` or `rate`) are refused as
+   * rate-limited; with `rate`, a share of requests spread evenly like errorRate.
+   */
+  rateLimit?: { count?: number; rate?: number; retryAfterSeconds: number };
   /** Every request is refused as carrying an invalid or expired token. */
   invalidToken?: boolean;
 };
@@ -30,6 +33,7 @@ type PlatformFaults = {
   failNextLeft: number;
   rateLimitLeft: number | null; // null: unlimited while set
   requestsSeenByErrorRate: number;
+  requestsSeenByRateLimit: number;
 };
 
 const maxLatencyMs = 10 * 60 * 1000;
@@ -44,6 +48,7 @@ export class FaultBoard {
       failNextLeft: settings.failNext ?? 0,
       rateLimitLeft: settings.rateLimit?.count ?? null,
       requestsSeenByErrorRate: 0,
+      requestsSeenByRateLimit: 0,
     });
     return this.#describe(settings.platform);
   }
@@ -68,7 +73,12 @@ export class FaultBoard {
     const latencyMs = state.settings.latencyMs ?? 0;
     if (state.settings.invalidToken) return { latencyMs, fault: { kind: 'invalidToken' } };
     const rateLimit = state.settings.rateLimit;
-    if (rateLimit && (state.rateLimitLeft === null || state.rateLimitLeft > 0)) {
+    if (rateLimit?.rate !== undefined) {
+      state.requestsSeenByRateLimit += 1;
+      if (errorRateFails(rateLimit.rate, state.requestsSeenByRateLimit)) {
+        return { latencyMs, fault: { kind: 'rateLimit', retryAfterSeconds: rateLimit.retryAfterSeconds } };
+      }
+    } else if (rateLimit && (state.rateLimitLeft === null || state.rateLimitLeft > 0)) {
       if (state.rateLimitLeft !== null) state.rateLimitLeft -= 1;
       return { latencyMs, fault: { kind: 'rateLimit', retryAfterSeconds: rateLimit.retryAfterSeconds } };
     }
@@ -139,10 +149,12 @@ export function parseFaultSettings(input: unknown, platformNames: readonly strin
 function rateLimitIssues(rateLimit: unknown): string[] {
   if (!isPlainObject(rateLimit)) return ['rateLimit must be an object { count?, retryAfterSeconds }'];
   const issues = Object.keys(rateLimit)
-    .filter((key) => key !== 'count' && key !== 'retryAfterSeconds')
+    .filter((key) => key !== 'count' && key !== 'retryAfterSeconds' && key !== 'rate')
     .map((key) => `unknown knob "rateLimit.${key}"`);
   if (!isIntegerIn(rateLimit.retryAfterSeconds, 0, 86_400)) issues.push('rateLimit.retryAfterSeconds must be an integer from 0 to 86400');
   if (rateLimit.count !== undefined && !isIntegerIn(rateLimit.count, 1, Number.MAX_SAFE_INTEGER)) issues.push('rateLimit.count must be a positive integer');
+  if (rateLimit.rate !== undefined && !(typeof rateLimit.rate === 'number' && rateLimit.rate > 0 && rateLimit.rate <= 1)) issues.push('rateLimit.rate must be a number above 0, at most 1');
+  if (rateLimit.rate !== undefined && rateLimit.count !== undefined) issues.push('rateLimit takes count or rate, not both');
   return issues;
 }
 

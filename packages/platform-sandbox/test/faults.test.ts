@@ -60,7 +60,7 @@ describe('errorRate and failNext', () => {
     expect(first.status).toBe(500);
     expect(first.body.error).toMatchObject({ code: 500, status: 'INTERNAL' });
     expect((await call(`${sandbox.url}/__sandbox/faults`)).body.faults).toEqual([{ platform: 'google-ads', failNext: 1 }]);
-    expect(await statuses(2, googleUpload)).toEqual([500, 404]);
+    expect(await statuses(2, googleUpload)).toEqual([500, 401]); // then the route itself: no OAuth token
   });
 
   it('expresses 5xx in every platform shape', async () => {
@@ -162,7 +162,7 @@ describe('managing faults', () => {
 
     await call(`${sandbox.url}/__sandbox/faults`, { method: 'DELETE' });
     expect((await call(`${sandbox.url}/__sandbox/faults`)).body).toEqual({ faults: [] });
-    expect((await tiktokTrack()).body.code).toBe(40002);
+    expect((await tiktokTrack()).body.code).toBe(40104); // the route itself: no Access-Token header
   });
 
   it('refuses invalid settings with 422 and the list of issues', async () => {
@@ -171,7 +171,7 @@ describe('managing faults', () => {
     expect(answer.body.error.code).toBe('invalid_faults');
     expect(answer.body.error.details).toEqual([
       'unknown knob "latency"',
-      'platform must be one of meta, google-ads, tiktok, linkedin, dinamize',
+      'platform must be one of meta, google-ads, tiktok, linkedin, dinamize, conversion-service',
       'errorRate must be a number from 0 to 1',
       'rateLimit.retryAfterSeconds must be an integer from 0 to 86400',
       'rateLimit.count must be a positive integer',

@@ -74,7 +74,7 @@ describe('recording', () => {
   it('answers 404 JSON for an unknown platform and still records it', async () => {
     const answer = await call(`${sandbox.url}/v21.0/1234/events`, { method: 'POST' });
     expect(answer.status).toBe(404);
-    expect(answer.body.error).toMatchObject({ code: 'unknown_platform', details: { platforms: ['meta', 'google-ads', 'tiktok', 'linkedin', 'dinamize'] } });
+    expect(answer.body.error).toMatchObject({ code: 'unknown_platform', details: { platforms: ['meta', 'google-ads', 'tiktok', 'linkedin', 'dinamize', 'conversion-service'] } });
     expect((await recorded(sandbox.url, 'v21.0'))[0]).toMatchObject({ path: '/1234/events', status: 404 });
   });
 

@@ -2,6 +2,7 @@
 // Stateful platforms (Dinamize keeps contacts and tokens) are created per sandbox, so two sandboxes
 // in one process never share state.
 import type { Platform } from '../platform.ts';
+import { createConversionService } from './conversion-service.ts';
 import { createDinamize } from './dinamize.ts';
 import { googleAds } from './google-ads.ts';
 import { linkedin } from './linkedin.ts';
@@ -9,5 +10,5 @@ import { meta } from './meta.ts';
 import { tiktok } from './tiktok.ts';
 
 export function createPlatforms(): Platform[] {
-  return [meta, googleAds, tiktok, linkedin, createDinamize()];
+  return [meta, googleAds, tiktok, linkedin, createDinamize(), createConversionService()];
 }
