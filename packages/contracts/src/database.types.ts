@@ -7,10 +7,46 @@ export type Database = {
             [_ in never]: never
           }
           Views: {
-            [_ in never]: never
+            "lead_attribution": {
+                  Row: {
+                    "captured_at": string,"company_id": string,"first_campaign": string | null,"first_channel": string | null,"first_medium": string | null,"first_source": string | null,"first_touch_id": string | null,"last_campaign": string | null,"last_channel": string | null,"last_medium": string | null,"last_non_direct_campaign": string | null,"last_non_direct_channel": string | null,"last_non_direct_medium": string | null,"last_non_direct_source": string | null,"last_non_direct_touch_id": string | null,"last_source": string | null,"last_touch_id": string | null,"lead_id": string,"touches": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"lead_touch_credit": {
+                  Row: {
+                    "channel": string,"company_id": string,"is_first": boolean | null,"is_last": boolean | null,"is_last_non_direct": boolean | null,"lead_id": string | null,"linear_credit": number | null,"page_id": string | null,"position_credit": number | null,"session_id": string,"touch_id": string,"touch_position": number | null,"touched_at": string,"touches": number | null,"utm_campaign": string | null,"utm_content": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "lead_attribution"
+      referencedColumns: ["company_id","lead_id"]
+    }
+                  ]
+                }
           }
           Functions: {
-            [_ in never]: never
+            "ab_test_results":
+{ Args: { "ab_test_id": string }; Returns: {
+              "ci_high": number,"ci_low": number,"conversion_rate": number,"conversions": number,"is_control": boolean,"lift": number,"page_id": string,"page_name": string,"page_variant": string,"sessions": number,"significant": boolean,"won": number,"won_revenue": number,"z_score": number
+            }[]
+                           },
+"daily_web_traffic":
+{ Args: { "domain_id"?: string,"from_date"?: string,"to_date"?: string }; Returns: {
+              "day": string,"leads": number,"sessions": number
+            }[]
+                           },
+"utm_performance":
+{ Args: { "campaign"?: string,"domain_id"?: string,"from_date"?: string,"medium"?: string,"model"?: string,"source"?: string,"to_date"?: string }; Returns: {
+              "leads": number,"qualified": number,"sessions": number,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string,"utm_term": string,"won": number,"won_revenue": number
+            }[]
+                           }
           }
           Enums: {
             [_ in never]: never
@@ -580,14 +616,14 @@ isOneToOne: false
                   ]
                 },"leads": {
                   Row: {
-                    "company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"email_mid": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"first_touch_at": string | null,"first_touch_id": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"last_touch_at": string | null,"last_touch_id": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
+                    "anonymized_at": string | null,"company_id": string,"company_name": string | null,"converted_at": string | null,"converted_to_opportunity_id": string | null,"created_at": string,"created_by": string | null,"email": string | null,"email_domain": string | null,"email_hash": string | null,"email_mid": string | null,"erased_at": string | null,"external_id": string | null,"extra": NonNullable<Json>,"fbclid": string | null,"first_touch_at": string | null,"first_touch_id": string | null,"form_location": string | null,"gclid": string | null,"id": string,"is_business_email": boolean | null,"job_title": string | null,"landing_page_id": string | null,"landing_page_url": string | null,"last_touch_at": string | null,"last_touch_id": string | null,"li_fat_id": string | null,"message": string | null,"name": string | null,"origin": string,"owner_id": string | null,"phone": string | null,"phone_hash": string | null,"referrer": string | null,"score": number | null,"session_id": string | null,"stage_id": string,"status": string,"sync_to_crm": boolean,"time_to_conversion_seconds": number | null,"ttclid": string | null,"updated_at": string,"utm_campaign": string | null,"utm_content": string | null,"utm_id": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null,"utm_touch_id": string | null,"value": number | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "anonymized_at"?: string | null,"company_id": string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"erased_at"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id": string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Update: {
-                    "company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
+                    "anonymized_at"?: string | null,"company_id"?: string,"company_name"?: string | null,"converted_at"?: string | null,"converted_to_opportunity_id"?: string | null,"created_at"?: string,"created_by"?: string | null,"email"?: string | null,"email_domain"?: never,"email_hash"?: string | null,"email_mid"?: string | null,"erased_at"?: string | null,"external_id"?: string | null,"extra"?: NonNullable<Json>,"fbclid"?: string | null,"first_touch_at"?: string | null,"first_touch_id"?: string | null,"form_location"?: string | null,"gclid"?: string | null,"id"?: string,"is_business_email"?: boolean | null,"job_title"?: string | null,"landing_page_id"?: string | null,"landing_page_url"?: string | null,"last_touch_at"?: string | null,"last_touch_id"?: string | null,"li_fat_id"?: string | null,"message"?: string | null,"name"?: string | null,"origin"?: string,"owner_id"?: string | null,"phone"?: string | null,"phone_hash"?: string | null,"referrer"?: string | null,"score"?: number | null,"session_id"?: string | null,"stage_id"?: string,"status"?: string,"sync_to_crm"?: boolean,"time_to_conversion_seconds"?: number | null,"ttclid"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_id"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null,"utm_touch_id"?: string | null,"value"?: number | null
                   }
                   Relationships: [
                     {
@@ -925,7 +961,8 @@ isOneToOne: false
                            },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
-              "company_id": string,
+              "anonymized_at": string | null,
+"company_id": string,
 "company_name": string | null,
 "converted_at": string | null,
 "converted_to_opportunity_id": string | null,
@@ -935,6 +972,7 @@ isOneToOne: false
 "email_domain": string | null,
 "email_hash": string | null,
 "email_mid": string | null,
+"erased_at": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
@@ -1022,7 +1060,8 @@ isOneToOne: false
                            },
 "search_leads":
 { Args: { "query": string }; Returns: {
-              "company_id": string,
+              "anonymized_at": string | null,
+"company_id": string,
 "company_name": string | null,
 "converted_at": string | null,
 "converted_to_opportunity_id": string | null,
@@ -1032,6 +1071,7 @@ isOneToOne: false
 "email_domain": string | null,
 "email_hash": string | null,
 "email_mid": string | null,
+"erased_at": string | null,
 "external_id": string | null,
 "extra": NonNullable<Json>,
 "fbclid": string | null,
@@ -1092,13 +1132,478 @@ isOneToOne: false
           }
         },"mtrk": {
           Tables: {
-            [_ in never]: never
+            "audience_contacts": {
+                  Row: {
+                    "added_at": string,"audience_id": string,"company_id": string,"contact_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "added_at"?: string,"audience_id": string,"company_id": string,"contact_id": string
+                  }
+                  Update: {
+                    "added_at"?: string,"audience_id"?: string,"company_id"?: string,"contact_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "audience_belongs_to_company"
+      columns: ["company_id","audience_id"]
+isOneToOne: false
+      referencedRelation: "audiences"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"audiences": {
+                  Row: {
+                    "company_id": string,"created_at": string,"description": string | null,"id": string,"name": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"description"?: string | null,"id"?: string,"name": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"description"?: string | null,"id"?: string,"name"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"campaign_audiences": {
+                  Row: {
+                    "audience_id": string,"campaign_id": string,"company_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "audience_id": string,"campaign_id": string,"company_id": string
+                  }
+                  Update: {
+                    "audience_id"?: string,"campaign_id"?: string,"company_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "audience_belongs_to_company"
+      columns: ["company_id","audience_id"]
+isOneToOne: false
+      referencedRelation: "audiences"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaign_ctas": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"id": string,"label": string,"position": number,"unique_clicks": number,"url": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"id"?: string,"label": string,"position": number,"unique_clicks"?: number,"url": string
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"id"?: string,"label"?: string,"position"?: number,"unique_clicks"?: number,"url"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaign_metrics": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"complaints": number,"delivered": number,"hard_bounces": number,"leads": number,"machine_clicks": number,"machine_opens": number,"opens": number,"sent": number,"soft_bounces": number,"unique_clicks": number,"unique_opens": number,"unsubscribes": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"complaints"?: number,"delivered"?: number,"hard_bounces"?: number,"leads"?: number,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"sent"?: number,"soft_bounces"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"complaints"?: number,"delivered"?: number,"hard_bounces"?: number,"leads"?: number,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"sent"?: number,"soft_bounces"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaign_metrics_daily": {
+                  Row: {
+                    "bounces": number,"campaign_id": string,"company_id": string,"day": string,"delivered": number,"unique_clicks": number,"unique_opens": number,"unsubscribes": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bounces"?: number,"campaign_id": string,"company_id": string,"day": string,"delivered"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number
+                  }
+                  Update: {
+                    "bounces"?: number,"campaign_id"?: string,"company_id"?: string,"day"?: string,"delivered"?: number,"unique_clicks"?: number,"unique_opens"?: number,"unsubscribes"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"campaigns": {
+                  Row: {
+                    "company_id": string,"created_at": string,"created_by": string | null,"ends_at": string | null,"generated_at": string | null,"html_content": string,"id": string,"landing_page_id": string | null,"name": string,"objective": string | null,"send_checkpoint": number,"sender_email": string,"sender_name": string,"sending_started_at": string | null,"sent_at": string | null,"simulation_hours": number,"starts_at": string | null,"status": string,"subject": string,"transport": string | null,"updated_at": string,"utm_campaign": string | null,"utm_medium": string,"utm_source": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"created_by"?: string | null,"ends_at"?: string | null,"generated_at"?: string | null,"html_content": string,"id"?: string,"landing_page_id"?: string | null,"name": string,"objective"?: string | null,"send_checkpoint"?: number,"sender_email": string,"sender_name": string,"sending_started_at"?: string | null,"sent_at"?: string | null,"simulation_hours"?: number,"starts_at"?: string | null,"status"?: string,"subject": string,"transport"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_medium"?: string,"utm_source"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"created_by"?: string | null,"ends_at"?: string | null,"generated_at"?: string | null,"html_content"?: string,"id"?: string,"landing_page_id"?: string | null,"name"?: string,"objective"?: string | null,"send_checkpoint"?: number,"sender_email"?: string,"sender_name"?: string,"sending_started_at"?: string | null,"sent_at"?: string | null,"simulation_hours"?: number,"starts_at"?: string | null,"status"?: string,"subject"?: string,"transport"?: string | null,"updated_at"?: string,"utm_campaign"?: string | null,"utm_medium"?: string,"utm_source"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"contacts": {
+                  Row: {
+                    "company_id": string,"created_at": string,"email": string | null,"erased_at": string | null,"id": string,"lead_id": string | null,"name": string | null,"public_id": string,"soft_bounces": number,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"email"?: string | null,"erased_at"?: string | null,"id"?: string,"lead_id"?: string | null,"name"?: string | null,"public_id"?: string,"soft_bounces"?: number,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"email"?: string | null,"erased_at"?: string | null,"id"?: string,"lead_id"?: string | null,"name"?: string | null,"public_id"?: string,"soft_bounces"?: number,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"events": {
+                  Row: {
+                    "bounce_kind": string | null,"campaign_id": string,"company_id": string,"contact_id": string,"detail": Json | null,"id": number,"is_machine": boolean,"link_id": number | null,"machine_reason": string | null,"message_id": number,"occurred_at": string,"provider_event_id": string | null,"recorded_at": string,"source": string,"type": string,"user_agent": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bounce_kind"?: string | null,"campaign_id": string,"company_id": string,"contact_id": string,"detail"?: Json | null,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id": number,"occurred_at"?: string,"provider_event_id"?: string | null,"recorded_at"?: string,"source": string,"type": string,"user_agent"?: string | null
+                  }
+                  Update: {
+                    "bounce_kind"?: string | null,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"detail"?: Json | null,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id"?: number,"occurred_at"?: string,"provider_event_id"?: string | null,"recorded_at"?: string,"source"?: string,"type"?: string,"user_agent"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "link_is_known"
+      columns: ["link_id"]
+isOneToOne: false
+      referencedRelation: "links"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"lead_attributions": {
+                  Row: {
+                    "attributed_at": string,"campaign_id": string,"company_id": string,"contact_id": string,"lead_id": string,"message_id": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attributed_at"?: string,"campaign_id": string,"company_id": string,"contact_id": string,"lead_id": string,"message_id": number
+                  }
+                  Update: {
+                    "attributed_at"?: string,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"lead_id"?: string,"message_id"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"links": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"cta_id": string,"first_click_at": string | null,"id": number,"message_id": number,"public_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"cta_id": string,"first_click_at"?: string | null,"id"?: never,"message_id": number,"public_id"?: string
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"cta_id"?: string,"first_click_at"?: string | null,"id"?: never,"message_id"?: number,"public_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "cta_belongs_to_company"
+      columns: ["company_id","cta_id"]
+isOneToOne: false
+      referencedRelation: "campaign_ctas"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"messages": {
+                  Row: {
+                    "campaign_id": string,"clicks": number,"company_id": string,"complained_at": string | null,"contact_id": string,"created_at": string,"delivered_at": string | null,"error": string | null,"first_click_at": string | null,"first_open_at": string | null,"hard_bounced_at": string | null,"id": number,"machine_clicks": number,"machine_opens": number,"opens": number,"provider_message_id": string | null,"public_id": string,"sent_at": string | null,"soft_bounces": number,"status": string,"transport": string | null,"unsubscribed_at": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"clicks"?: number,"company_id": string,"complained_at"?: string | null,"contact_id": string,"created_at"?: string,"delivered_at"?: string | null,"error"?: string | null,"first_click_at"?: string | null,"first_open_at"?: string | null,"hard_bounced_at"?: string | null,"id"?: never,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"provider_message_id"?: string | null,"public_id"?: string,"sent_at"?: string | null,"soft_bounces"?: number,"status"?: string,"transport"?: string | null,"unsubscribed_at"?: string | null
+                  }
+                  Update: {
+                    "campaign_id"?: string,"clicks"?: number,"company_id"?: string,"complained_at"?: string | null,"contact_id"?: string,"created_at"?: string,"delivered_at"?: string | null,"error"?: string | null,"first_click_at"?: string | null,"first_open_at"?: string | null,"hard_bounced_at"?: string | null,"id"?: never,"machine_clicks"?: number,"machine_opens"?: number,"opens"?: number,"provider_message_id"?: string | null,"public_id"?: string,"sent_at"?: string | null,"soft_bounces"?: number,"status"?: string,"transport"?: string | null,"unsubscribed_at"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"sender_settings": {
+                  Row: {
+                    "company_id": string,"messages_per_minute": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"messages_per_minute"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"messages_per_minute"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"simulated_events": {
+                  Row: {
+                    "bounce_kind": string | null,"campaign_id": string,"company_id": string,"contact_id": string,"due_at": string,"id": number,"is_machine": boolean,"link_id": number | null,"machine_reason": string | null,"message_id": number,"type": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bounce_kind"?: string | null,"campaign_id": string,"company_id": string,"contact_id": string,"due_at": string,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id": number,"type": string
+                  }
+                  Update: {
+                    "bounce_kind"?: string | null,"campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"due_at"?: string,"id"?: never,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id"?: number,"type"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"unsubscribes": {
+                  Row: {
+                    "audience_id": string | null,"campaign_id": string | null,"company_id": string,"contact_id": string,"created_at": string,"id": string,"message_id": number | null,"scope": string,"source": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "audience_id"?: string | null,"campaign_id"?: string | null,"company_id": string,"contact_id": string,"created_at"?: string,"id"?: string,"message_id"?: number | null,"scope": string,"source": string
+                  }
+                  Update: {
+                    "audience_id"?: string | null,"campaign_id"?: string | null,"company_id"?: string,"contact_id"?: string,"created_at"?: string,"id"?: string,"message_id"?: number | null,"scope"?: string,"source"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "audience_belongs_to_company"
+      columns: ["company_id","audience_id"]
+isOneToOne: false
+      referencedRelation: "audiences"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaign_dashboard"
+      referencedColumns: ["company_id","campaign_id"]
+    },{
+      foreignKeyName: "campaign_belongs_to_company"
+      columns: ["company_id","campaign_id"]
+isOneToOne: false
+      referencedRelation: "campaigns"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "contact_belongs_to_company"
+      columns: ["company_id","contact_id"]
+isOneToOne: false
+      referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                }
           }
           Views: {
-            [_ in never]: never
+            "campaign_dashboard": {
+                  Row: {
+                    "campaign_id": string,"clicks": number | null,"company_id": string,"complaints": number | null,"created_at": string,"ctor": number | null,"ctr": number | null,"delivered": number | null,"hard_bounces": number | null,"leads": number | null,"machine_clicks": number | null,"machine_opens": number | null,"name": string,"open_rate": number | null,"opens": number | null,"sent": number | null,"sent_at": string | null,"soft_bounces": number | null,"status": string,"subject": string,"unique_clicks": number | null,"unique_opens": number | null,"unsubscribes": number | null,"won_revenue": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
-            [_ in never]: never
+            "_eligible_contacts":
+{ Args: { "campaign_id": string }; Returns: {
+              "contact_id": string
+            }[]
+                           },
+"_generate_messages":
+{ Args: { "campaign_id": string }; Returns: Json
+                           },
+"_plan_simulated_events":
+{ Args: { "hours": number,"message_ids": (number)[] }; Returns: number
+                           },
+"_send_rate":
+{ Args: { "company_id": string }; Returns: number
+                           },
+"_soft_bounce_limit":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"add_contacts_to_audience":
+{ Args: { "audience_id": string,"contacts": Json }; Returns: Json
+                           },
+"add_leads_to_audience":
+{ Args: { "audience_id": string,"origin"?: string,"stage_id"?: string }; Returns: Json
+                           },
+"eligible_count":
+{ Args: { "campaign_id": string }; Returns: number
+                           },
+"generate_messages":
+{ Args: { "campaign_id": string }; Returns: Json
+                           },
+"html_ctas":
+{ Args: { "html": string }; Returns: {
+              "label": string,"n": number,"url": string
+            }[]
+                           },
+"next_send_batch":
+{ Args: { "campaign_id": string,"max_messages": number }; Returns: {
+              "allowance": number,"contact_public_id": string,"eligible": boolean,"email": string,"link_public_ids": (string)[],"message_id": number,"message_public_id": string,"name": string
+            }[]
+                           },
+"pause_sending":
+{ Args: { "campaign_id": string }; Returns: undefined
+                           },
+"record_provider_events":
+{ Args: { "events": Json,"strict"?: boolean }; Returns: Json
+                           },
+"record_send_batch":
+{ Args: { "campaign_id": string,"results": Json }; Returns: Json
+                           },
+"release_simulated_events":
+{ Args: { "max_events"?: number,"until"?: string }; Returns: number
+                           },
+"start_sending":
+{ Args: { "campaign_id": string,"simulation_hours"?: number,"transport": string }; Returns: Json
+                           },
+"track_click":
+{ Args: { "link_public_id": string,"machine_reason"?: string,"user_agent"?: string }; Returns: {
+              "contact_public_id": string,"message_public_id": string,"url": string,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string
+            }[]
+                           },
+"track_open":
+{ Args: { "machine_reason"?: string,"message_public_id": string,"user_agent"?: string }; Returns: boolean
+                           },
+"unsubscribe":
+{ Args: { "message_public_id": string,"scope": string,"source": string }; Returns: string
+                           },
+"unsubscribe_info":
+{ Args: { "message_public_id": string }; Returns: Json
+                           }
           }
           Enums: {
             [_ in never]: never
@@ -1146,6 +1651,20 @@ isOneToOne: false
                   }
                   Update: {
                     "aggregate_id"?: string,"aggregate_type"?: string,"company_id"?: string,"event_type"?: string,"id"?: never,"occurred_at"?: string,"payload"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"erasure_log": {
+                  Row: {
+                    "company_id": string,"erased_at": string,"id": number,"leads": number,"requested_by": string | null,"requested_role": string | null,"rows_changed": NonNullable<Json>,"subject_hash": string,"subject_kind": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"erased_at"?: string,"id"?: never,"leads": number,"requested_by"?: string | null,"requested_role"?: string | null,"rows_changed": NonNullable<Json>,"subject_hash": string,"subject_kind": string
+                  }
+                  Update: {
+                    "company_id"?: string,"erased_at"?: string,"id"?: never,"leads"?: number,"requested_by"?: string | null,"requested_role"?: string | null,"rows_changed"?: NonNullable<Json>,"subject_hash"?: string,"subject_kind"?: string
                   }
                   Relationships: [
                     
@@ -1214,6 +1733,48 @@ isOneToOne: false
                   }
                   Update: {
                     "created_at"?: string,"detach_after_months"?: number | null,"months_ahead"?: number,"parent"?: unknown,"registered_by"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"personal_data_locations": {
+                  Row: {
+                    "clear_json_columns": (string)[],"company_column": string,"created_at": string,"id": number,"mask_columns": (string)[],"match_as": string,"match_column": string,"null_columns": (string)[],"position": number,"registered_by": string,"stamp_column": string | null,"strip_json_columns": (string)[],"strip_json_keys": (string)[],"table_name": unknown
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "clear_json_columns"?: (string)[],"company_column"?: string,"created_at"?: string,"id"?: never,"mask_columns"?: (string)[],"match_as": string,"match_column": string,"null_columns"?: (string)[],"position"?: number,"registered_by": string,"stamp_column"?: string | null,"strip_json_columns"?: (string)[],"strip_json_keys"?: (string)[],"table_name": unknown
+                  }
+                  Update: {
+                    "clear_json_columns"?: (string)[],"company_column"?: string,"created_at"?: string,"id"?: never,"mask_columns"?: (string)[],"match_as"?: string,"match_column"?: string,"null_columns"?: (string)[],"position"?: number,"registered_by"?: string,"stamp_column"?: string | null,"strip_json_columns"?: (string)[],"strip_json_keys"?: (string)[],"table_name"?: unknown
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"privacy_settings": {
+                  Row: {
+                    "company_id": string,"retention_months": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"retention_months"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"retention_months"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"suppression_list": {
+                  Row: {
+                    "company_id": string,"created_at": string,"created_by": string | null,"email": string,"id": string,"note": string | null,"reason": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"created_by"?: string | null,"email": string,"id"?: string,"note"?: string | null,"reason": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"created_by"?: string | null,"email"?: string,"id"?: string,"note"?: string | null,"reason"?: string
                   }
                   Relationships: [
                     
@@ -1296,7 +1857,12 @@ isOneToOne: false
                 }
           }
           Functions: {
-            "attach_audit":
+            "apply_retention":
+{ Args: { "at"?: string }; Returns: {
+              "company_id": string,"leads_anonymized": number,"touches_cleared": number
+            }[]
+                           },
+"attach_audit":
 { Args: { "secret_columns"?: (string)[],"target": unknown }; Returns: undefined
                            },
 "caller_sees_all_companies":
@@ -1307,6 +1873,9 @@ isOneToOne: false
                            },
 "dead_letter":
 { Args: { "last_error": string,"msg_id": number,"queue_name": string,"worker": string }; Returns: boolean
+                           },
+"erase_subject":
+{ Args: { "company_id": string,"subject": string }; Returns: Json
                            },
 "invoke_edge_function":
 { Args: { "function_name": string,"payload"?: Json,"timeout_milliseconds"?: number }; Returns: number
