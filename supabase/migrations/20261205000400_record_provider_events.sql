@@ -16,6 +16,7 @@ begin
   if jsonb_typeof(events) is distinct from 'array' then
     raise exception 'events must be an array' using errcode = '22023', hint = 'events_not_an_array';
   end if;
+  perform 'PRAGMA:TABLE: mtrk_provider_events (position integer, message_id bigint, company_id uuid, campaign_id uuid, contact_id uuid, type text, bounce_kind text, provider_event_id text, occurred_at timestamptz, detail jsonb)'; -- for plpgsql_check (db lint)
   create temp table if not exists pg_temp.mtrk_provider_events (
     position integer, message_id bigint, company_id uuid, campaign_id uuid, contact_id uuid, type text, bounce_kind text,
     provider_event_id text, occurred_at timestamptz, detail jsonb
