@@ -100,12 +100,22 @@ function pullTest(
 pullTest(
   'pull: a chained run (continuePasses) carries on passes under way and starts none',
   async ({ db, integrationId, clientCode }) => {
-    await seedContacts(clientCode, listCode, [{ email: 'espera@exemplo.com.br', name: 'Espera', insert_date: ago(600) }]);
+    await seedContacts(clientCode, listCode, [{
+      email: 'espera@exemplo.com.br',
+      name: 'Espera',
+      insert_date: ago(600),
+    }]);
     const before = await passState(db, integrationId);
     const res = await handler(serviceRoleRequest({ mode: 'pull', continuePasses: true }));
-    assertEquals(await res.json(), { processed: 0, succeeded: 0, failed: 0, retried: 0 }, 'no integration had a pass under way');
+    assertEquals(
+      await res.json(),
+      { processed: 0, succeeded: 0, failed: 0, retried: 0 },
+      'no integration had a pass under way',
+    );
     assertEquals(await passState(db, integrationId), before, 'no pass started, the mark untouched');
-    const { rows: [{ n }] } = await db.query(`select count(*)::int as n from lead.leads where email = 'espera@exemplo.com.br'`);
+    const { rows: [{ n }] } = await db.query(
+      `select count(*)::int as n from lead.leads where email = 'espera@exemplo.com.br'`,
+    );
     assertEquals(n, 0, 'nothing pulled');
   },
 );
@@ -313,25 +323,42 @@ pullTest(
   'pull: a first pull of 300,000 contacts completes across several runs, each contact once',
   async ({ db, companyId, integrationId, clientCode }) => {
     const contacts = 300_000;
-    // Seven contacts share each second, so pages end in the middle of a second (ties on the date).
-    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(3 * 86_400), perSecond: 7 });
-    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [integrationId]);
-    const runs = await pullUntilFinished(db, integrationId, 2_000);
-    assert(runs >= 2, `the pass spanned several runs (${runs})`);
-    const finished = await passState(db, integrationId);
-    // A run chained by the last budget-stopped run may start after the pass ended: it only carries on
-    // passes under way (continuePasses), so it must not start the next pass and reset the count.
-    await noPullRunning(db);
-    const state = await passState(db, integrationId);
-    assertEquals(state.pass_finished_at?.getTime(), finished.pass_finished_at?.getTime(), 'no chained run started a new pass');
-    assertEquals([Number(state.pass_pulled), state.last_error], [contacts, null], 'progress counts every contact once');
-    await assertEachContactOnce(db, companyId, contacts);
-    const { rows: [{ n }] } = await db.query(
-      `select count(*)::int as n from ops.worker_runs where worker = $1 and stopped_by in ('wall', 'cpu')
+    // pg_cron's 15-minute pull may legitimately start the next pass while this one is read back (the
+    // test runs for minutes): pause it, so only this test's runs and their chained runs pull.
+    await db.query(`select cron.alter_job(jobid, active := false) from cron.job where jobname = 'crm-sync-pull'`);
+    try {
+      // Seven contacts share each second, so pages end in the middle of a second (ties on the date).
+      await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(3 * 86_400), perSecond: 7 });
+      await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [
+        integrationId,
+      ]);
+      const runs = await pullUntilFinished(db, integrationId, 2_000);
+      assert(runs >= 2, `the pass spanned several runs (${runs})`);
+      const finished = await passState(db, integrationId);
+      // A run chained by the last budget-stopped run may start after the pass ended: it only carries on
+      // passes under way (continuePasses), so it must not start the next pass and reset the count.
+      await noPullRunning(db);
+      const state = await passState(db, integrationId);
+      assertEquals(
+        state.pass_finished_at?.getTime(),
+        finished.pass_finished_at?.getTime(),
+        'no chained run started a new pass',
+      );
+      assertEquals(
+        [Number(state.pass_pulled), state.last_error],
+        [contacts, null],
+        'progress counts every contact once',
+      );
+      await assertEachContactOnce(db, companyId, contacts);
+      const { rows: [{ n }] } = await db.query(
+        `select count(*)::int as n from ops.worker_runs where worker = $1 and stopped_by in ('wall', 'cpu')
        and started_at > now() - interval '1 day'`,
-      [pullWorkerName],
-    );
-    assert(n >= 1, 'runs stopped by their budget mid-pass');
+        [pullWorkerName],
+      );
+      assert(n >= 1, 'runs stopped by their budget mid-pass');
+    } finally {
+      await db.query(`select cron.alter_job(jobid, active := true) from cron.job where jobname = 'crm-sync-pull'`);
+    }
   },
 );
 
