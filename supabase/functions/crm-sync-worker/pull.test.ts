@@ -121,6 +121,56 @@ pullTest(
 );
 
 pullTest(
+  'pull: a chained run that reaches an integration just after its pass ended starts no new pass',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    await seedContacts(clientCode, listCode, [{ email: 'tarde@exemplo.com.br', insert_date: ago(600) }]);
+    await db.query(
+      `update ops.sync_state set pass_started_at = now() - interval '1 minute', pass_pulled = 42, pass_pages = 1
+       where integration_id = $1 and sync_type = $2`,
+      [integrationId, pullSyncType],
+    );
+    // Hold the row: the chained run lists the integration (its pass is under way), then waits on the
+    // row; meanwhile another run ends the pass.
+    const locker = await db.connect();
+    let run: Promise<Response> | null = null;
+    try {
+      await locker.query('begin');
+      const { rows: [{ pid }] } = await locker.query('select pg_backend_pid() as pid');
+      await locker.query('select 1 from ops.sync_state where integration_id = $1 for update', [integrationId]);
+      run = handler(serviceRoleRequest({ mode: 'pull', continuePasses: true }));
+      await eventually('the chained run to wait on the pass row', async () =>
+        (await db.query(
+          `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and query like '%ops.sync_state%' and pid <> $1`,
+          [pid],
+        )).rows[0].n > 0 || undefined, 60_000);
+      await locker.query(
+        `update ops.sync_state set last_successful_sync = pass_started_at, pass_started_at = null,
+           pass_finished_at = now() where integration_id = $1 and sync_type = $2`,
+        [integrationId, pullSyncType],
+      );
+      await locker.query('commit');
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      locker.release();
+    }
+    const response = await run!;
+    assertEquals(response.status, 200, 'the chained run');
+    assertEquals((await response.json()).failed, 0, 'nothing failed');
+    const state = await passState(db, integrationId);
+    assertEquals(
+      [state.pass_started_at, Number(state.pass_pulled), state.pass_pages],
+      [null, 42, 1],
+      'the finished pass and its count are kept; no new pass started',
+    );
+    const { rows: [{ n }] } = await db.query(`select count(*)::int as n from lead.leads where company_id = $1`, [
+      companyId,
+    ]);
+    assertEquals(n, 0, 'nothing pulled');
+  },
+);
+
+pullTest(
   'pull: contacts inserted since the mark become leads by e-mail, the mark advances, nothing is pushed back',
   async ({ db, companyId, integrationId, clientCode, mark }) => {
     await db.query(
@@ -270,13 +320,19 @@ async function passState(db: pg.Pool, integrationId: string) {
   return state;
 }
 
-/** Pull runs (through the handler, each its own recorded run) until the pass has reached the end. */
+/**
+ * Pull runs (through the handler, each its own recorded run) until the pass has reached the end. Once
+ * the pass is under way the runs only carry it on (continuePasses, as chained runs do): a run started
+ * just after a chained run finished the pass must not start the next pass and reset its count.
+ */
 async function pullUntilFinished(db: pg.Pool, integrationId: string, maxRuntimeMs: number): Promise<number> {
   const finished = (state: { pass_started_at: Date | null; pass_finished_at: Date | null }) =>
     state.pass_started_at === null && state.pass_finished_at !== null;
   for (let runs = 0; runs <= 5000; runs++) {
-    if (finished(await passState(db, integrationId))) return runs;
-    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs }));
+    const state = await passState(db, integrationId);
+    if (finished(state)) return runs;
+    const continuePasses = state.pass_started_at !== null;
+    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs, continuePasses }));
     const counts = await response.json();
     assertEquals(response.status, 200, `pull answer ${JSON.stringify(counts)}`);
     assertEquals(counts.failed, 0, `run ${runs + 1} failed: ${JSON.stringify(await passState(db, integrationId))}`);
