@@ -140,10 +140,10 @@ pullTest(
       run = handler(serviceRoleRequest({ mode: 'pull', continuePasses: true }));
       await eventually('the chained run to wait on the pass row', async () =>
         (await db.query(
-          `select count(*)::int as n from pg_stat_activity
+            `select count(*)::int as n from pg_stat_activity
            where wait_event_type = 'Lock' and query like '%ops.sync_state%' and pid <> $1`,
-          [pid],
-        )).rows[0].n > 0 || undefined, 60_000);
+            [pid],
+          )).rows[0].n > 0 || undefined, 60_000);
       await locker.query(
         `update ops.sync_state set last_successful_sync = pass_started_at, pass_started_at = null,
            pass_finished_at = now() where integration_id = $1 and sync_type = $2`,
