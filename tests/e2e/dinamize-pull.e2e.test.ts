@@ -201,7 +201,9 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 				await page.getByLabel('Password').fill('Senha-do-pull-1');
 				await page.getByLabel('Client code').fill(clientCode);
 				await page.getByLabel('Contact list code').fill('5');
-				await page.getByRole('switch').check();
+				// The switch's input sits under its drawn track: the person clicks the label.
+				if (!(await page.getByRole('switch').isChecked())) await page.getByText('Sync leads with Dinamize').click();
+				expect(await page.getByRole('switch').isChecked()).toBe(true);
 				await page.getByRole('button', { name: 'Save settings' }).click();
 				await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
 
