@@ -11,6 +11,7 @@ import { formatCount, formatDateTime } from '../../web/src/lib/format.ts';
 /** The browser asks for English (openContext) and Demo Rastro thinks in São Paulo time, in reais. */
 const SHOWN = { locale: 'en', timeZone: 'America/Sao_Paulo', currency: 'BRL' } as const;
 import { fullPageScreenshot, launchChromium, openContext, openPage, signIn, type ConsoleUser } from './browser.ts';
+import { eventually } from './wait.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
 const DB_URL = process.env.DB_URL;
@@ -155,16 +156,6 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 		});
 		expect(answer.status, await answer.text()).toBe(200);
 	};
-	/** Waits for a condition, polling; no fixed delays. */
-	const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const value = await check();
-			if (value !== undefined) return value;
-			if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-			await new Promise((resolve) => setTimeout(resolve, 250));
-		}
-	};
 
 	it.skipIf(!API_URL || !SANDBOX_URL || !SERVICE_ROLE_KEY)(
 		"a real first pull through the worker: Demo's admin sees it under way, then finished",
@@ -211,7 +202,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 				// chain (a chained run lists only enabled integrations), so the pass stays under way.
 				await pullRun({ maxRuntimeMs: 100 });
 				await db.query('update ops.integrations set sync_enabled = false where id = $1', [integrationId]);
-				await until('the chained pull runs to stop', async () => ((await unfinishedPullRuns()) === 0 ? true : undefined), 120_000);
+				await eventually('the chained pull runs to stop', async () => ((await unfinishedPullRuns()) === 0 ? true : undefined), 120_000);
 				const midway = (await progress())!;
 				expect(midway.pass_started_at, 'the pass is under way').not.toBeNull();
 				expect(Number(midway.pass_pulled)).toBeGreaterThan(0);
@@ -226,7 +217,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 				// Sync back on: chained runs (continuePasses) finish the pass; a run is started again only when
 				// none is going (a kick lost by pg_net would otherwise wait for the 15-minute schedule).
 				await db.query('update ops.integrations set sync_enabled = true where id = $1', [integrationId]);
-				const done = await until(
+				const done = await eventually(
 					'the pass to finish',
 					async () => {
 						const state = (await progress())!;

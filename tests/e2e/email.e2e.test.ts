@@ -5,7 +5,6 @@
 // tracked link (redirected with mid), fills in the landing form (the lead is attributed to the
 // campaign), uses the one-click unsubscribe (the contact is left out of the next campaign) and reads
 // the numbers on the dashboard.
-import { createServer } from 'node:net';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../scripts/demo-site.ts';
 import { demoAudienceName } from '../../scripts/seed-demo-email.ts';
 import { launchChromium, openPage, signIn } from './browser.ts';
+import { freePort } from '../../packages/local-stack/src/ports.ts';
+import { eventually } from './wait.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
 const API_URL = process.env.API_URL?.replace(/\/+$/, '');
@@ -26,26 +27,7 @@ const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, l
 
 type Mail = { to: string; html: string; headers: string };
 
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
-}
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
 
 function startSink(port: number): Promise<{ received: Mail[]; close: () => Promise<void> }> {
 	const received: Mail[] = [];

@@ -6,6 +6,7 @@ import {
   createCompany,
   createDinamizeIntegration,
   dropCompany,
+  env,
   hasStack,
   openDb,
   pauseCrmSyncCron,
@@ -325,19 +326,47 @@ async function passState(db: pg.Pool, integrationId: string) {
  * the pass is under way the runs only carry it on (continuePasses, as chained runs do): a run started
  * just after a chained run finished the pass must not start the next pass and reset its count.
  */
-async function pullUntilFinished(db: pg.Pool, integrationId: string, maxRuntimeMs: number): Promise<number> {
+async function pullUntilFinished(
+  db: pg.Pool,
+  integrationId: string,
+  maxRuntimeMs: number,
+  via: 'handler' | 'functions host' = 'handler',
+): Promise<number> {
   const finished = (state: { pass_started_at: Date | null; pass_finished_at: Date | null }) =>
     state.pass_started_at === null && state.pass_finished_at !== null;
   for (let runs = 0; runs <= 5000; runs++) {
     const state = await passState(db, integrationId);
     if (finished(state)) return runs;
     const continuePasses = state.pass_started_at !== null;
-    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs, continuePasses }));
+    const request = serviceRoleRequest({ mode: 'pull', maxRuntimeMs, continuePasses });
+    // Through the functions host, each run is held to the hosted limits (2 s CPU, 256 MB): over them, 546.
+    const response = via === 'handler' ? await handler(request) : await fetch(
+      `${env('API_URL')}/functions/v1/crm-sync-worker`,
+      { method: 'POST', headers: request.headers, body: await request.text(), signal: AbortSignal.timeout(140_000) },
+    );
     const counts = await response.json();
     assertEquals(response.status, 200, `pull answer ${JSON.stringify(counts)}`);
     assertEquals(counts.failed, 0, `run ${runs + 1} failed: ${JSON.stringify(await passState(db, integrationId))}`);
   }
   throw new Error('the pass did not finish in 5000 runs');
+}
+
+type Invocation = {
+  ts: string;
+  function: string;
+  status: number;
+  cpu_ms: number;
+  peak_mb: number;
+  limit_hit: string | null;
+  limits: { cpu_ms: number; memory_mb: number };
+};
+
+/** The functions host's log of crm-sync-worker requests since a time (FUNCTION_INVOCATION_LOG, JSON lines). */
+async function pullInvocationsSince(since: Date): Promise<Invocation[]> {
+  const text = await Deno.readTextFile(env('FUNCTION_INVOCATION_LOG'));
+  return text.split('\n').filter((line) => line.includes('"crm-sync-worker"')).map((line) =>
+    JSON.parse(line) as Invocation
+  ).filter((call) => call.function === 'crm-sync-worker' && new Date(call.ts) >= since);
 }
 
 /** One recorded pull run in this process, which never chains the next. */
@@ -388,8 +417,23 @@ pullTest(
       await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [
         integrationId,
       ]);
-      const runs = await pullUntilFinished(db, integrationId, 2_000);
+      const started = new Date();
+      const runs = await pullUntilFinished(db, integrationId, 2_000, 'functions host');
       assert(runs >= 2, `the pass spanned several runs (${runs})`);
+      // Every invocation of the pull (ours and the chained ones) stayed inside the hosted limits.
+      const invocations = await eventually('the functions host to log every run', async () => {
+        const logged = await pullInvocationsSince(started);
+        return logged.length >= runs ? logged : undefined;
+      });
+      assertEquals(invocations.filter((call) => call.status !== 200 || call.limit_hit !== null), [], 'no limit hit');
+      const most = (field: 'cpu_ms' | 'peak_mb') => Math.max(...invocations.map((call) => call[field]));
+      console.log(
+        `300,000-contact pull: ${runs} runs of ours, ${invocations.length} invocations in all; most CPU ${
+          most('cpu_ms')
+        } ms of ${invocations[0].limits.cpu_ms}, most memory ${most('peak_mb')} MB of ${
+          invocations[0].limits.memory_mb
+        }`,
+      );
       const finished = await passState(db, integrationId);
       // A run chained by the last budget-stopped run may start after the pass ended: it only carries on
       // passes under way (continuePasses), so it must not start the next pass and reset the count.
