@@ -285,7 +285,7 @@ pullTest(
 );
 
 pullTest(
-  'pull: refused credentials fail the pull, keep the mark and mark the integration',
+  'pull: refused credentials fail the pull, keep the mark and mark the integration (assumed: 401 on /auth is a refusal)',
   async ({ db, integrationId, mark }) => {
     await setDinamizeFaults({ invalidToken: true });
     assertEquals(await runPull(), { processed: 1, succeeded: 0, failed: 1, retried: 0 }, 'pull fails');
