@@ -17,7 +17,7 @@ type SuiteResult = { name: string; passed: number; failed: number; seconds: numb
 const log = (m: string) => console.error(`[test] ${m}`);
 const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types.ts');
 
-const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false }, 'deno-filter': { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false }, 'deno-filter': { type: 'string' }, 'vitest-filter': { type: 'string' } } });
 const wanted = (suite: string) => !values.only || values.only.includes(suite);
 
 function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean } = {}): Promise<{ code: number; output: string }> {
@@ -102,7 +102,7 @@ async function denoTests(env: StackEnv, functionEnv: Record<string, string>, fun
 async function vitest(env: StackEnv, functionInvocationLog: string, smtpSinkPort: number): Promise<{ passed: number; failed: number }> {
   syncConsole(); // the web unit tests compile against web's generated tsconfig
   const report = join(repoRoot, 'test-results', 'vitest.json');
-  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog, SMTP_SINK_PORT: String(smtpSinkPort) });
+  const { code } = await run(join(binDir, 'vitest'), ['run', ...(values['vitest-filter'] ? [values['vitest-filter']] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog, SMTP_SINK_PORT: String(smtpSinkPort) });
   if (!existsSync(report)) return { passed: 0, failed: 1 };
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
     numPassedTests: number;

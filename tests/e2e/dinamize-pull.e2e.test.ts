@@ -202,7 +202,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 				// chain (a chained run lists only enabled integrations), so the pass stays under way.
 				await pullRun({ maxRuntimeMs: 100 });
 				await db.query('update ops.integrations set sync_enabled = false where id = $1', [integrationId]);
-				await eventually('the chained pull runs to stop', async () => ((await unfinishedPullRuns()) === 0 ? true : undefined), 120_000);
+				await eventually('the chained pull runs to stop', async () => ((await unfinishedPullRuns()) === 0 ? true : undefined), { timeoutMs: 120_000 });
 				const midway = (await progress())!;
 				expect(midway.pass_started_at, 'the pass is under way').not.toBeNull();
 				expect(Number(midway.pass_pulled)).toBeGreaterThan(0);
@@ -225,7 +225,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('Dinamize pull progress', () => {
 						if ((await unfinishedPullRuns()) === 0) await pullRun({ maxRuntimeMs: 10_000, continuePasses: true });
 						return undefined;
 					},
-					600_000
+					{ timeoutMs: 600_000 }
 				);
 				const { rows: [{ pulled }] } = await db.query<{ pulled: number }>(
 					`select count(*)::int as pulled from lead.leads where company_id = (select company_id from ops.integrations where id = $1)

@@ -12,22 +12,22 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../scripts/demo-site.ts';
 import { demoAudienceName } from '../../scripts/seed-demo-email.ts';
-import { launchChromium, openPage, signIn } from './browser.ts';
 import { freePort } from '../../packages/local-stack/src/ports.ts';
 import { eventually } from './wait.ts';
+import { launchChromium, openPage, signIn } from './browser.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
 const API_URL = process.env.API_URL?.replace(/\/+$/, '');
 const DB_URL = process.env.DB_URL;
 const SMTP_SINK_PORT = Number(process.env.SMTP_SINK_PORT ?? 0);
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+/** Sending, delivery and attribution run through queues and cron kicks: a loaded machine needs a minute. */
+const slow = { timeoutMs: 60_000, intervalMs: 300 };
 const ADMIN = { email: 'admin@demo.rastro.local', password: 'demo-admin-pass' };
 /** A desktop Chrome: "HeadlessChrome" is rightly counted as a machine by email-tracking and track. */
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 
 type Mail = { to: string; html: string; headers: string };
-
-
 
 function startSink(port: number): Promise<{ received: Mail[]; close: () => Promise<void> }> {
 	const received: Mail[] = [];
@@ -133,11 +133,11 @@ describe.skipIf(!CONSOLE_URL || !API_URL || !DB_URL || !SMTP_SINK_PORT)('e-mail 
 		await page.getByRole('button', { name: 'Send (SMTP)' }).click();
 		await expect.poll(() => page.getByRole('status').textContent()).toContain('Sending started');
 
-		const mail = await eventually('the message in the SMTP sink', async () => sink.received.find((m) => m.to === person));
+		const mail = await eventually('the message in the SMTP sink', async () => sink.received.find((m) => m.to === person), slow);
 		await eventually('every message of the campaign sent', async () => {
 			const { rows: [c] } = await db.query(`select status from mtrk.campaigns where id = $1`, [campaignId]);
 			return c.status === 'sent' ? true : undefined;
-		});
+		}, slow);
 		expect(sink.received.filter((m) => m.to === person)).toHaveLength(1);
 		expect(mail.headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
 		const oneClick = /^List-Unsubscribe: <([^>]+)>$/m.exec(mail.headers)?.[1];
@@ -173,7 +173,7 @@ describe.skipIf(!CONSOLE_URL || !API_URL || !DB_URL || !SMTP_SINK_PORT)('e-mail 
 				[leadEmail]
 			);
 			return rows[0];
-		});
+		}, slow);
 		expect(attribution).toEqual({ email_mid: mid, campaign_id: campaignId, message_id: String(message.id) });
 
 		// One-click unsubscribe as a mail client sends it (RFC 8058), then the public page says so.

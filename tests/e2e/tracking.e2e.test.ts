@@ -7,9 +7,9 @@ import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../scripts/demo-site.ts';
-import { launchChromium } from './browser.ts';
 import { freePort } from '../../packages/local-stack/src/ports.ts';
 import { eventually } from './wait.ts';
+import { launchChromium } from './browser.ts';
 
 const API_URL = process.env.API_URL?.replace(/\/+$/, '');
 const DB_URL = process.env.DB_URL;
@@ -17,8 +17,6 @@ const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toStrin
 /** A desktop Chrome: the headless build says "HeadlessChrome", which track rightly drops as a bot. Set on the
  * command line, not per context: beacons sent after a page is gone do not carry a context's override. */
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
-
-
 
 describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', () => {
 	let db: pg.Client;
