@@ -20,6 +20,7 @@ type Invocation = {
   cpu_ms: number;
   peak_mb: number;
   limit_hit: string | null;
+  cold_start: boolean;
   limits: { cpu_ms: number; memory_mb: number; idle_timeout_ms: number };
 };
 
@@ -45,6 +46,16 @@ describe.skipIf(!hasStack)('functions host: Supabase edge runtime parity', () =>
   it('runs functions on the Deno release Supabase\'s edge runtime is built on (2.1), not the tools\' Deno', async () => {
     const res = await call('entry-point/version');
     expect((await res.json()).deno).toMatch(/^2\.1\./);
+  });
+
+  it('passes a 204 through as a 204 and keeps the worker (a preflight is not a failure)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await call('early-answer', { method: 'OPTIONS' });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-max-age')).toBe('86400');
+      expect(await res.text()).toBe('');
+    }
+    expect(lastInvocation('early-answer')).toMatchObject({ status: 204, cold_start: false });
   });
 
   it('a function that answers 413 before reading a big body: the caller, still writing, gets the 413 every time', { timeout: 180_000 }, async () => {

@@ -368,6 +368,9 @@ function record(entry: Invocation): void {
   );
 }
 
+/** Statuses whose response has no body (Fetch spec): a 204 preflight must pass through as a 204. */
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+
 const hopByHop = [
   'connection',
   'keep-alive',
@@ -466,7 +469,10 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
     for (const h of hopByHop) outHeaders.delete(h);
     response = hit
       ? limitResponse(hit)
-      : new Response(req.method === 'HEAD' ? null : body, { status: upstream.status, headers: outHeaders });
+      : new Response(req.method === 'HEAD' || nullBodyStatuses.has(upstream.status) ? null : body, {
+        status: upstream.status,
+        headers: outHeaders,
+      });
   } catch (error) {
     sample();
     if (hit) {
