@@ -95,17 +95,31 @@ export type Budget = {
 
 export type StopReason = 'drained' | 'wall' | 'cpu' | 'messages' | 'error';
 
+/**
+ * Whether node:process reports this process's CPU time. Deno 2.1, the release Supabase's edge runtime
+ * is built on, has `process.cpuUsage` but answers zeros (and prints "Not implemented" on every call),
+ * so it is asked once, when the module loads: a process that has loaded its modules has used CPU.
+ * Where it is not reported, the CPU part of the budget is not checked and the wall-time part bounds
+ * an invocation (CPU time of the isolate never exceeds its wall time); the runtime still enforces
+ * its own 2 s.
+ */
+const processCpuReported: boolean = (() => {
+  try {
+    const probe = process.cpuUsage();
+    return probe.user + probe.system > 0;
+  } catch {
+    return false;
+  }
+})();
+
 /** CPU time used since the clock started, ms, or null where the runtime does not report it. */
 function cpuClock(): () => number | null {
-  try {
-    const start = process.cpuUsage();
-    return () => {
-      const used = process.cpuUsage(start);
-      return (used.user + used.system) / 1000;
-    };
-  } catch {
-    return () => null;
-  }
+  if (!processCpuReported) return () => null;
+  const start = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  };
 }
 
 export type BudgetClock = { exhausted(messagesRead: number): StopReason | null; cpuMs(): number | null };
