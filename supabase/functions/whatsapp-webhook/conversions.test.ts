@@ -8,6 +8,7 @@ import { adminDb, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { createPixel, sandboxRequests, workersSettled } from '../_shared/testing/conversions.ts';
 import { handler as metaWorker } from '../meta-queue-worker/handler.ts';
 import { handler } from './handler.ts';
+import { firstMessage } from './payloads.ts';
 import { createWhatsappCompany, seedPayload, signedPost } from './testing.ts';
 
 async function runMetaWorker(db: Awaited<ReturnType<typeof adminDb>>): Promise<void> {
@@ -38,7 +39,7 @@ stackTest(
 
     const now = Math.floor(Date.now() / 1000);
     const payload = seedPayload(wa.phoneNumberId, { timestamp: now - 3600 });
-    const ctwaClid = (payload.entry as any)[0].changes[0].value.messages[0].referral.ctwa_clid as string;
+    const ctwaClid = firstMessage(payload).referral!.ctwa_clid;
     const res = await handler(await signedPost(JSON.stringify(payload)));
     assertEquals(res.status, 200);
     await res.body?.cancel();

@@ -7,6 +7,7 @@
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { pick, prng } from '../_shared/testing/prng.ts';
 import { adminDb, stackEnv, stackTest } from '../_shared/testing/stack.ts';
+import { firstMessage } from './payloads.ts';
 import {
   appSecret,
   createWhatsappCompany,
@@ -143,8 +144,8 @@ async function generate(phoneNumberId: string, count: number): Promise<Case[]> {
         break;
       }
       case 'malformed_message': {
-        const copy = structuredClone(valid) as any;
-        const message = copy.entry[0].changes[0].value.messages[0];
+        const copy = structuredClone(valid);
+        const message = firstMessage(copy);
         const key = pick(random, ['from', 'id', 'timestamp'] as const);
         const invalid = {
           from: [null, 42, '', 'abc+1', '12', { x: 1 }],
