@@ -7,7 +7,14 @@ import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { adminDb, stackTest } from '../_shared/testing/stack.ts';
 import { handler } from './handler.ts';
 import { firstMessage } from './payloads.ts';
-import { createWhatsappCompany, seedPayload, signedPost, statusPayload, whatsappFootprint } from './testing.ts';
+import {
+  createWhatsappCompany,
+  noFootprint,
+  seedPayload,
+  signedPost,
+  statusPayload,
+  whatsappFootprint,
+} from './testing.ts';
 
 async function post(body: unknown, options: { secret?: string; signature?: string | null } = {}) {
   const res = await handler(await signedPost(JSON.stringify(body), options));
@@ -45,14 +52,7 @@ stackTest(
     assertEquals([forged.status, forged.body.error.code], [401, 'signature_invalid']);
     const unsigned = await post(payload, { signature: null });
     assertEquals([unsigned.status, unsigned.body.error.code], [401, 'signature_missing']);
-    assertEquals(await whatsappFootprint(db, wa.companyId), {
-      tickets: 0,
-      tracking: 0,
-      history: 0,
-      messages: 0,
-      leads: 0,
-      enrichments: 0,
-    }, 'nothing stored for bad signatures');
+    assertEquals(await whatsappFootprint(db, wa.companyId), noFootprint, 'nothing stored for bad signatures');
 
     const first = await post(payload);
     assertEquals(first.status, 200);

@@ -38,32 +38,33 @@ export function seedPayload(phoneNumberId: string, message: SeedMessage = {}): R
       media_type: 'video',
     }
     : message.referral;
-  return {
-    object: 'whatsapp_business_account',
-    entry: [{
-      id: '0',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '5511999990000', phone_number_id: phoneNumberId },
-          contacts: [{ profile: { name: message.name ?? 'Contato' }, wa_id: from }],
-          messages: [{
-            from,
-            id: message.wamid ?? `wamid.${crypto.randomUUID()}`,
-            timestamp: String(message.timestamp ?? 1771407964),
-            type: 'text',
-            text: { body: 'Olá! Quero saber mais.' },
-            ...(referral === null ? {} : { referral }),
-          }],
-        },
-      }],
+  return envelope(phoneNumberId, {
+    contacts: [{ profile: { name: message.name ?? 'Contato' }, wa_id: from }],
+    messages: [{
+      from,
+      id: message.wamid ?? `wamid.${crypto.randomUUID()}`,
+      timestamp: String(message.timestamp ?? 1771407964),
+      type: 'text',
+      text: { body: 'Olá! Quero saber mais.' },
+      ...(referral === null ? {} : { referral }),
     }],
-  };
+  });
 }
 
 /** A status callback (sent / delivered / read) for an outbound message. */
 export function statusPayload(phoneNumberId: string): Record<string, unknown> {
+  return envelope(phoneNumberId, {
+    statuses: [{
+      id: `wamid.${crypto.randomUUID()}`,
+      status: 'delivered',
+      timestamp: '1771407964',
+      recipient_id: '557998093883',
+    }],
+  });
+}
+
+/** One `messages` change for the number, as Meta wraps every webhook delivery. */
+function envelope(phoneNumberId: string, value: Record<string, unknown>): Record<string, unknown> {
   return {
     object: 'whatsapp_business_account',
     entry: [{
@@ -73,12 +74,7 @@ export function statusPayload(phoneNumberId: string): Record<string, unknown> {
         value: {
           messaging_product: 'whatsapp',
           metadata: { display_phone_number: '5511999990000', phone_number_id: phoneNumberId },
-          statuses: [{
-            id: `wamid.${crypto.randomUUID()}`,
-            status: 'delivered',
-            timestamp: '1771407964',
-            recipient_id: '557998093883',
-          }],
+          ...value,
         },
       }],
     }],

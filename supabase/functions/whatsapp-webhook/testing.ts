@@ -55,6 +55,9 @@ export async function createWhatsappCompany(
   return { companyId: row.company_id, numberId: row.number_id, phoneNumberId, wabaId };
 }
 
+/** A company the webhook wrote nothing for. */
+export const noFootprint = { tickets: 0, tracking: 0, history: 0, messages: 0, leads: 0, enrichments: 0 };
+
 /** How many rows the webhook wrote for a company (tickets, tracking, history, messages, leads, queued enrichments). */
 export async function whatsappFootprint(db: pg.Client, companyId: string): Promise<Record<string, number>> {
   const { rows: [row] } = await db.query<Record<string, number>>(
