@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, nowSeconds, postJson, useSandbox, websiteEvent } from './helpers.ts';
+import { call, nowSeconds, postJson, setFaults, useSandbox, websiteEvent } from './helpers.ts';
 
 const sandbox = useSandbox();
 const day = 24 * 60 * 60;
@@ -157,6 +157,18 @@ describe('Meta CAPI events — refused', () => {
     invalidParameter(await send({ data: [whatsappEvent({ event_name: 'Purchase', custom_data: { currency: 'BRL' } })] }), 'Missing value or currency');
     const accepted = await send({ data: [whatsappEvent({ custom_data: { value: 10, currency: 'BRL' } })] });
     expect(accepted.status).toBe(200);
+  });
+
+  it('business messaging events take the meta faults like any other CAPI request', async () => {
+    await setFaults(sandbox.url, { platform: 'meta', invalidToken: true });
+    const refused = await send({ data: [whatsappEvent()] });
+    expect(refused.body.error.code).toBe(190);
+    await setFaults(sandbox.url, { platform: 'meta', failNext: 1 });
+    expect((await send({ data: [whatsappEvent()] })).status).toBeGreaterThanOrEqual(500);
+    expect((await send({ data: [whatsappEvent()] })).status).toBe(200);
+    await setFaults(sandbox.url, { platform: 'meta', rateLimit: { count: 1, retryAfterSeconds: 5 } });
+    expect([4, 17, 80004, 613]).toContain((await send({ data: [whatsappEvent()] })).body.error.code);
+    await call(`${sandbox.url}/__sandbox/faults?platform=meta`, { method: 'DELETE' });
   });
 
   it('refuses a body sent without a JSON content type', async () => {
