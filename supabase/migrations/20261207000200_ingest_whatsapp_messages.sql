@@ -39,7 +39,7 @@ declare
   referral jsonb;
   new_ad text;
   new_clid text;
-  enrichment jsonb[] := '{}';
+  enrichment jsonb[] := '{}'::jsonb[];
   received integer := 0;
   stored integer := 0;
   duplicates integer := 0;
