@@ -12,7 +12,6 @@ import { dbPool } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 import {
   clientIp,
-  discardBody,
   intakeHeaders,
   intakePreflight,
   parseJsonText,
@@ -101,8 +100,6 @@ export function createLeadCaptureHandler(options: LeadCaptureOptions = {}) {
       const accepted: LeadCaptureAccepted = { status: 'accepted' };
       return Response.json(accepted, { status: 202, headers: intakeHeaders(origin, true) });
     } catch (error) {
-      // A refused body is drained first, or proxies reset the connection instead of passing the 4xx on.
-      await discardBody(req);
       const headers: Record<string, string> = intakeHeaders(origin, false);
       if (error instanceof HttpError && error.status === 405) headers.allow = 'POST, OPTIONS';
       if (error instanceof HttpError && error.status === 429) {

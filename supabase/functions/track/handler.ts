@@ -21,7 +21,6 @@ import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 import {
   clientIp,
   deviceOf,
-  discardBody,
   intakeHeaders,
   intakePreflight,
   isBot,
@@ -169,8 +168,6 @@ export async function handler(req: Request): Promise<Response> {
     if (refusal) throw refusal;
     return Response.json(result as TrackAccepted, { status: 202, headers: intakeHeaders(origin, true) });
   } catch (error) {
-    // A refused body is drained first, or proxies reset the connection instead of passing the 4xx on.
-    await discardBody(req);
     const headers = intakeHeaders(origin, false);
     if (error instanceof HttpError && error.status === 405) headers.allow = 'POST, OPTIONS';
     return toErrorResponse(error, headers);
