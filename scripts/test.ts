@@ -17,7 +17,7 @@ type SuiteResult = { name: string; passed: number; failed: number; seconds: numb
 const log = (m: string) => console.error(`[test] ${m}`);
 const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types.ts');
 
-const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false }, 'deno-filter': { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false }, 'deno-filter': { type: 'string' }, 'vitest-filter': { type: 'string' } } });
 const wanted = (suite: string) => !values.only || values.only.includes(suite);
 
 function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean } = {}): Promise<{ code: number; output: string }> {
@@ -88,8 +88,8 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
   return { passed: 0, failed: 1 };
 }
 
-async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Promise<{ passed: number; failed: number }> {
-  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', ...(values['deno-filter'] ? ['--filter', values['deno-filter']] : []), 'supabase/functions/'], { ...env, ...functionEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+async function denoTests(env: StackEnv, functionEnv: Record<string, string>, functionInvocationLog: string): Promise<{ passed: number; failed: number }> {
+  const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', ...(values['deno-filter'] ? ['--filter', values['deno-filter']] : []), 'supabase/functions/'], { ...env, ...functionEnv, FUNCTION_INVOCATION_LOG: functionInvocationLog, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   if (!summary) {
     if (/No test modules found/.test(output)) return { passed: 0, failed: 0 };
@@ -102,7 +102,7 @@ async function denoTests(env: StackEnv, functionEnv: Record<string, string>): Pr
 async function vitest(env: StackEnv, functionInvocationLog: string, smtpSinkPort: number): Promise<{ passed: number; failed: number }> {
   syncConsole(); // the web unit tests compile against web's generated tsconfig
   const report = join(repoRoot, 'test-results', 'vitest.json');
-  const { code } = await run(join(binDir, 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog, SMTP_SINK_PORT: String(smtpSinkPort) });
+  const { code } = await run(join(binDir, 'vitest'), ['run', ...(values['vitest-filter'] ? [values['vitest-filter']] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { ...env, CHROMIUM_PATH: '/usr/bin/chromium', FUNCTION_INVOCATION_LOG: functionInvocationLog, SMTP_SINK_PORT: String(smtpSinkPort) });
   if (!existsSync(report)) return { passed: 0, failed: 1 };
   const json = JSON.parse(readFileSync(report, 'utf8')) as {
     numPassedTests: number;
@@ -141,7 +141,7 @@ async function main(): Promise<number> {
     if (wanted('pgtap')) results.push(await timed('pgTAP (pg_prove)', () => pgTap(env)));
     if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
     if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
-    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv)));
+    if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv, stack!.functionInvocationLog)));
     if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env, stack!.functionInvocationLog, smtpSinkPort)));
   } catch (error) {
     log(`stack failed to boot: ${(error as Error).stack ?? error}`);

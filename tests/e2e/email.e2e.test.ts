@@ -5,7 +5,6 @@
 // tracked link (redirected with mid), fills in the landing form (the lead is attributed to the
 // campaign), uses the one-click unsubscribe (the contact is left out of the next campaign) and reads
 // the numbers on the dashboard.
-import { createServer } from 'node:net';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -13,6 +12,8 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../scripts/demo-site.ts';
 import { demoAudienceName } from '../../scripts/seed-demo-email.ts';
+import { freePort } from '../../packages/local-stack/src/ports.ts';
+import { eventually } from './wait.ts';
 import { launchChromium, openPage, signIn } from './browser.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -20,32 +21,13 @@ const API_URL = process.env.API_URL?.replace(/\/+$/, '');
 const DB_URL = process.env.DB_URL;
 const SMTP_SINK_PORT = Number(process.env.SMTP_SINK_PORT ?? 0);
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+/** Sending, delivery and attribution run through queues and cron kicks: a loaded machine needs a minute. */
+const slow = { timeoutMs: 60_000, intervalMs: 300 };
 const ADMIN = { email: 'admin@demo.rastro.local', password: 'demo-admin-pass' };
 /** A desktop Chrome: "HeadlessChrome" is rightly counted as a machine by email-tracking and track. */
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 
 type Mail = { to: string; html: string; headers: string };
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
 
 function startSink(port: number): Promise<{ received: Mail[]; close: () => Promise<void> }> {
 	const received: Mail[] = [];
@@ -151,11 +133,11 @@ describe.skipIf(!CONSOLE_URL || !API_URL || !DB_URL || !SMTP_SINK_PORT)('e-mail 
 		await page.getByRole('button', { name: 'Send (SMTP)' }).click();
 		await expect.poll(() => page.getByRole('status').textContent()).toContain('Sending started');
 
-		const mail = await eventually('the message in the SMTP sink', async () => sink.received.find((m) => m.to === person));
+		const mail = await eventually('the message in the SMTP sink', async () => sink.received.find((m) => m.to === person), slow);
 		await eventually('every message of the campaign sent', async () => {
 			const { rows: [c] } = await db.query(`select status from mtrk.campaigns where id = $1`, [campaignId]);
 			return c.status === 'sent' ? true : undefined;
-		});
+		}, slow);
 		expect(sink.received.filter((m) => m.to === person)).toHaveLength(1);
 		expect(mail.headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
 		const oneClick = /^List-Unsubscribe: <([^>]+)>$/m.exec(mail.headers)?.[1];
@@ -191,7 +173,7 @@ describe.skipIf(!CONSOLE_URL || !API_URL || !DB_URL || !SMTP_SINK_PORT)('e-mail 
 				[leadEmail]
 			);
 			return rows[0];
-		});
+		}, slow);
 		expect(attribution).toEqual({ email_mid: mid, campaign_id: campaignId, message_id: String(message.id) });
 
 		// One-click unsubscribe as a mail client sends it (RFC 8058), then the public page says so.

@@ -3,11 +3,12 @@
 // from a Facebook ad, browses, clicks a tracked button and fills in the form; the database must hold
 // the session, the touch with that fbclid and a well-formed fbc, and one lead tied to both.
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../scripts/demo-site.ts';
+import { freePort } from '../../packages/local-stack/src/ports.ts';
+import { eventually } from './wait.ts';
 import { launchChromium } from './browser.ts';
 
 const API_URL = process.env.API_URL?.replace(/\/+$/, '');
@@ -16,27 +17,6 @@ const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toStrin
 /** A desktop Chrome: the headless build says "HeadlessChrome", which track rightly drops as a bot. Set on the
  * command line, not per context: beacons sent after a page is gone do not carry a context's override. */
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 250));
-	}
-}
 
 describe.skipIf(!API_URL || !DB_URL)('web tracking on the demo landing site', () => {
 	let db: pg.Client;

@@ -70,11 +70,43 @@ export type IntegrationView = z.infer<typeof IntegrationViewSchema>;
 export const IntegrationAnswerSchema = z.object({ integration: IntegrationViewSchema.nullable() });
 export type IntegrationAnswer = z.infer<typeof IntegrationAnswerSchema>;
 
-/** What the integration check met: every call's code and outcome, and a report in words. */
+/** Names of the Dinamize codes the gateway only assumes (`assumedCodes` in _shared/dinamize.ts; decision 0002). */
+export const dinamizeAssumedCodeNames = [
+  'rateLimited',
+  'invalidToken',
+  'contactNotFound',
+  'duplicateEmail',
+  'invalidRequest',
+] as const;
+export type DinamizeAssumedCodeName = (typeof dinamizeAssumedCodeNames)[number];
+
+/** One finding of the integration check, as data the console words in the reader's language. */
+export const IntegrationCheckFindingSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('call'),
+    operation: z.enum(['auth', 'contact_add', 'contact_update', 'contact_search']),
+    code: z.string().nullable(),
+    outcome: z.string(),
+    /** Dinamize's code_detail (or a transport message), shown as is, never parsed. */
+    detail: z.string().nullable(),
+    assumed: z.enum(dinamizeAssumedCodeNames).nullable(),
+    list: z.string().nullable(),
+    searched: z.enum(['contact_found', 'list_empty']).nullable(),
+  }),
+  z.object({ kind: z.literal('no_list') }),
+  z.object({
+    kind: z.literal('not_observed'),
+    assumed: z.array(z.object({ name: z.enum(dinamizeAssumedCodeNames), code: z.string() })),
+  }),
+]);
+export type IntegrationCheckFinding = z.infer<typeof IntegrationCheckFindingSchema>;
+
+/** What the integration check met: every call's code and outcome, its findings, and a report in English. */
 export const IntegrationCheckSchema = z.object({
   steps: z.array(z.object({ operation: z.string(), code: z.string().nullable(), outcome: z.string() })),
   /** Names of the assumed Dinamize codes some answer carried (see decision 0002). */
   assumedMet: z.array(z.string()),
+  findings: z.array(IntegrationCheckFindingSchema),
   report: z.array(z.string()),
 });
 export type IntegrationCheck = z.infer<typeof IntegrationCheckSchema>;

@@ -46,13 +46,44 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 function proxy(req: IncomingMessage, res: ServerResponse, port: number, path: string, headers: Record<string, string | string[] | undefined>, extraResponseHeaders: Record<string, string>, log: (m: string) => void): void {
+  let answer: IncomingMessage | undefined;
   const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path, headers }, (upstreamRes) => {
+    answer = upstreamRes;
     const responseHeaders: Record<string, string | string[]> = {};
     for (const [key, value] of Object.entries(upstreamRes.headers)) if (value !== undefined) responseHeaders[key] = value;
-    res.writeHead(upstreamRes.statusCode ?? 502, { ...responseHeaders, ...extraResponseHeaders });
-    upstreamRes.pipe(res);
+    const head = () => res.writeHead(upstreamRes.statusCode ?? 502, { ...responseHeaders, ...extraResponseHeaders });
+    if (req.complete) {
+      head();
+      upstreamRes.pipe(res);
+      return;
+    }
+    // Answered before the whole body was sent (a 413 from the declared length, say). Supabase's gateway
+    // reads a request body in full before it answers, so the caller always finishes sending and then
+    // reads the answer; answering mid-body here would close the connection under a caller still
+    // writing, which then sees a broken pipe instead of the status. The answer (short: an error) is
+    // kept until the caller's last byte has been read and dropped.
+    req.unpipe(upstream);
+    req.resume();
+    const chunks: Buffer[] = [];
+    upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let pending = 2;
+    const forward = () => {
+      if (--pending > 0) return;
+      head();
+      res.end(Buffer.concat(chunks));
+    };
+    upstreamRes.once('end', forward);
+    req.once('end', forward);
   });
   upstream.on('error', (error) => {
+    if (answer) {
+      // The answer is in: a write of the leftover body may still fail once the service has closed.
+      // Only an answer cut short is the caller's problem.
+      if (answer.complete) return;
+      log(`gateway: upstream 127.0.0.1:${port} broke off its answer to ${req.method} ${path}: ${error.message}`);
+      res.destroy();
+      return;
+    }
     log(`gateway: upstream 127.0.0.1:${port} failed for ${req.method} ${path}: ${error.message}`);
     jsonError(res, 502, 'upstream_unavailable', 'The service behind this path is not answering; check the local stack log');
   });

@@ -2,6 +2,7 @@
 // a request over 2 s of CPU or 256 MB of memory with 546 WORKER_LIMIT, and logs every invocation.
 // Runs against the stack scripts/test.ts boots, with the fixture functions in test/fixtures/functions.
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 
 const env = {
@@ -44,6 +45,48 @@ describe.skipIf(!hasStack)('functions host: Supabase edge runtime parity', () =>
   it('runs functions on the Deno release Supabase\'s edge runtime is built on (2.1), not the tools\' Deno', async () => {
     const res = await call('entry-point/version');
     expect((await res.json()).deno).toMatch(/^2\.1\./);
+  });
+
+  it('a function that answers 413 before reading a big body: the caller, still writing, gets the 413 every time', { timeout: 180_000 }, async () => {
+    // A caller that streams its body (Node's http client, 16 KiB per write) while the function answers
+    // from the declared length. Each local hop (gateway, host, worker) must read the rest of the body
+    // and keep the answer, as Supabase's gateway does; a connection closed mid-body loses the answer
+    // (a broken pipe at the caller, or 502/500 from the hop in front).
+    const url = new URL(`${env.api}/functions/v1/early-answer`);
+    const send = (size: number) =>
+      new Promise<string>((resolve) => {
+        const req = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: url.pathname,
+          headers: { authorization: `Bearer ${env.anon}`, 'content-type': 'text/plain', 'content-length': size },
+        }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve(`${res.statusCode} ${text}`));
+        });
+        req.on('error', (error) => resolve(`error ${error.message}`));
+        const chunk = Buffer.alloc(16_384, 120);
+        let left = size;
+        const pump = () => {
+          while (left > 0) {
+            const piece = chunk.subarray(0, Math.min(left, chunk.length));
+            left -= piece.length;
+            if (!req.write(piece)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+    const wrong: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const got = await send(70_000 + ((i * 7_919) % 200_000));
+      if (!got.startsWith('413 ') || !got.includes('payload_too_large')) wrong.push(`#${i}: ${got.slice(0, 160)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(await send(10)).toBe('200 {"read":10}');
   });
 
   it('stops a request that burns more than 2 s of CPU: 546 WORKER_LIMIT, and the log says cpu', { timeout: 120_000 }, async () => {

@@ -225,7 +225,7 @@ describe('POST /emkt/contact/search', () => {
 });
 
 describe('what real clients send', () => {
-  it('searches cmpN custom fields in search and in custom_filter, and still refuses unknown fields', async () => {
+  it('searches cmpN custom fields in search and in custom_filter, and still refuses unknown fields (assumed code 400)', async () => {
     await postJson(`${control()}/contacts`, {
       client_code: '300001',
       contact_list_code: '1',
@@ -275,7 +275,7 @@ describe('what real clients send', () => {
     expect((await addContact(token, { email: 'late@example.com' })).body.code, 'the invalidToken fault too').toBe('299901');
   });
 
-  it('sends retry-after as a number behind a switch, and refuses unknown modes', async () => {
+  it('sends retry-after as a number behind a switch, and refuses unknown modes (assumed code 240024)', async () => {
     const token = await authenticate();
     await postJson(`${control()}/mode`, { retryAfter: 'number' });
     await setFaults(sandbox.url, { platform: 'dinamize', rateLimit: { count: 1, retryAfterSeconds: 17 } });

@@ -189,7 +189,7 @@ sandboxTest(
   },
 );
 
-sandboxTest('dinamize: 5xx is a server error, a slow answer a timeout', async () => {
+sandboxTest('dinamize: 5xx is a server error, a slow answer a timeout (assumed: both transient)', async () => {
   const { client } = newClient([], { timeoutMs: 200 });
   assert((await client.authenticate()).ok, 'auth');
   await setDinamizeFaults({ failNext: 1 });

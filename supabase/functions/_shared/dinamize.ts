@@ -32,6 +32,9 @@
 //   The token is opaque (real ones look like 12345.123456.12.<48 base64 characters>; never checked),
 //   and `code_detail` ("Sucesso" for real clients) is only ever shown, never parsed.
 
+// The contracts name the same assumed codes (the console words the check's findings by these names).
+import type { DinamizeAssumedCodeName } from '@rastro/contracts';
+
 /** Codes seen in real clients' answers (success) and in the reference's auth section. */
 export const dinamizeCodes = {
   success: '480001',
@@ -58,7 +61,7 @@ export const assumedCodes = {
   duplicateEmail: '409',
   /** Assumed: malformed request (permanent, not repeated). */
   invalidRequest: '400',
-} as const;
+} as const satisfies Record<DinamizeAssumedCodeName, string>;
 
 const credentialCodes: readonly string[] = [
   dinamizeCodes.passwordRequired,

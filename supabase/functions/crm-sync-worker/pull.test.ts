@@ -6,6 +6,7 @@ import {
   createCompany,
   createDinamizeIntegration,
   dropCompany,
+  env,
   hasStack,
   openDb,
   pauseCrmSyncCron,
@@ -116,6 +117,56 @@ pullTest(
     const { rows: [{ n }] } = await db.query(
       `select count(*)::int as n from lead.leads where email = 'espera@exemplo.com.br'`,
     );
+    assertEquals(n, 0, 'nothing pulled');
+  },
+);
+
+pullTest(
+  'pull: a chained run that reaches an integration just after its pass ended starts no new pass',
+  async ({ db, companyId, integrationId, clientCode }) => {
+    await seedContacts(clientCode, listCode, [{ email: 'tarde@exemplo.com.br', insert_date: ago(600) }]);
+    await db.query(
+      `update ops.sync_state set pass_started_at = now() - interval '1 minute', pass_pulled = 42, pass_pages = 1
+       where integration_id = $1 and sync_type = $2`,
+      [integrationId, pullSyncType],
+    );
+    // Hold the row: the chained run lists the integration (its pass is under way), then waits on the
+    // row; meanwhile another run ends the pass.
+    const locker = await db.connect();
+    let run: Promise<Response> | null = null;
+    try {
+      await locker.query('begin');
+      const { rows: [{ pid }] } = await locker.query('select pg_backend_pid() as pid');
+      await locker.query('select 1 from ops.sync_state where integration_id = $1 for update', [integrationId]);
+      run = handler(serviceRoleRequest({ mode: 'pull', continuePasses: true }));
+      await eventually('the chained run to wait on the pass row', async () =>
+        (await db.query(
+            `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and query like '%ops.sync_state%' and pid <> $1`,
+            [pid],
+          )).rows[0].n > 0 || undefined, 60_000);
+      await locker.query(
+        `update ops.sync_state set last_successful_sync = pass_started_at, pass_started_at = null,
+           pass_finished_at = now() where integration_id = $1 and sync_type = $2`,
+        [integrationId, pullSyncType],
+      );
+      await locker.query('commit');
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      locker.release();
+    }
+    const response = await run!;
+    assertEquals(response.status, 200, 'the chained run');
+    assertEquals((await response.json()).failed, 0, 'nothing failed');
+    const state = await passState(db, integrationId);
+    assertEquals(
+      [state.pass_started_at, Number(state.pass_pulled), state.pass_pages],
+      [null, 42, 1],
+      'the finished pass and its count are kept; no new pass started',
+    );
+    const { rows: [{ n }] } = await db.query(`select count(*)::int as n from lead.leads where company_id = $1`, [
+      companyId,
+    ]);
     assertEquals(n, 0, 'nothing pulled');
   },
 );
@@ -234,7 +285,7 @@ pullTest(
 );
 
 pullTest(
-  'pull: refused credentials fail the pull, keep the mark and mark the integration',
+  'pull: refused credentials fail the pull, keep the mark and mark the integration (assumed: 401 on /auth is a refusal)',
   async ({ db, integrationId, mark }) => {
     await setDinamizeFaults({ invalidToken: true });
     assertEquals(await runPull(), { processed: 1, succeeded: 0, failed: 1, retried: 0 }, 'pull fails');
@@ -270,18 +321,52 @@ async function passState(db: pg.Pool, integrationId: string) {
   return state;
 }
 
-/** Pull runs (through the handler, each its own recorded run) until the pass has reached the end. */
-async function pullUntilFinished(db: pg.Pool, integrationId: string, maxRuntimeMs: number): Promise<number> {
+/**
+ * Pull runs (through the handler, each its own recorded run) until the pass has reached the end. Once
+ * the pass is under way the runs only carry it on (continuePasses, as chained runs do): a run started
+ * just after a chained run finished the pass must not start the next pass and reset its count.
+ */
+async function pullUntilFinished(
+  db: pg.Pool,
+  integrationId: string,
+  maxRuntimeMs: number,
+  via: 'handler' | 'functions host' = 'handler',
+): Promise<number> {
   const finished = (state: { pass_started_at: Date | null; pass_finished_at: Date | null }) =>
     state.pass_started_at === null && state.pass_finished_at !== null;
   for (let runs = 0; runs <= 5000; runs++) {
-    if (finished(await passState(db, integrationId))) return runs;
-    const response = await handler(serviceRoleRequest({ mode: 'pull', maxRuntimeMs }));
+    const state = await passState(db, integrationId);
+    if (finished(state)) return runs;
+    const continuePasses = state.pass_started_at !== null;
+    const request = serviceRoleRequest({ mode: 'pull', maxRuntimeMs, continuePasses });
+    // Through the functions host, each run is held to the hosted limits (2 s CPU, 256 MB): over them, 546.
+    const response = via === 'handler' ? await handler(request) : await fetch(
+      `${env('API_URL')}/functions/v1/crm-sync-worker`,
+      { method: 'POST', headers: request.headers, body: await request.text(), signal: AbortSignal.timeout(140_000) },
+    );
     const counts = await response.json();
     assertEquals(response.status, 200, `pull answer ${JSON.stringify(counts)}`);
     assertEquals(counts.failed, 0, `run ${runs + 1} failed: ${JSON.stringify(await passState(db, integrationId))}`);
   }
   throw new Error('the pass did not finish in 5000 runs');
+}
+
+type Invocation = {
+  ts: string;
+  function: string;
+  status: number;
+  cpu_ms: number;
+  peak_mb: number;
+  limit_hit: string | null;
+  limits: { cpu_ms: number; memory_mb: number };
+};
+
+/** The functions host's log of crm-sync-worker requests since a time (FUNCTION_INVOCATION_LOG, JSON lines). */
+async function pullInvocationsSince(since: Date): Promise<Invocation[]> {
+  const text = await Deno.readTextFile(env('FUNCTION_INVOCATION_LOG'));
+  return text.split('\n').filter((line) => line.includes('"crm-sync-worker"')).map((line) =>
+    JSON.parse(line) as Invocation
+  ).filter((call) => call.function === 'crm-sync-worker' && new Date(call.ts) >= since);
 }
 
 /** One recorded pull run in this process, which never chains the next. */
@@ -332,8 +417,23 @@ pullTest(
       await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [
         integrationId,
       ]);
-      const runs = await pullUntilFinished(db, integrationId, 2_000);
+      const started = new Date();
+      const runs = await pullUntilFinished(db, integrationId, 2_000, 'functions host');
       assert(runs >= 2, `the pass spanned several runs (${runs})`);
+      // Every invocation of the pull (ours and the chained ones) stayed inside the hosted limits.
+      const invocations = await eventually('the functions host to log every run', async () => {
+        const logged = await pullInvocationsSince(started);
+        return logged.length >= runs ? logged : undefined;
+      });
+      assertEquals(invocations.filter((call) => call.status !== 200 || call.limit_hit !== null), [], 'no limit hit');
+      const most = (field: 'cpu_ms' | 'peak_mb') => Math.max(...invocations.map((call) => call[field]));
+      console.log(
+        `300,000-contact pull: ${runs} runs of ours, ${invocations.length} invocations in all; most CPU ${
+          most('cpu_ms')
+        } ms of ${invocations[0].limits.cpu_ms}, most memory ${most('peak_mb')} MB of ${
+          invocations[0].limits.memory_mb
+        }`,
+      );
       const finished = await passState(db, integrationId);
       // A run chained by the last budget-stopped run may start after the pass ended: it only carries on
       // passes under way (continuePasses), so it must not start the next pass and reset the count.

@@ -89,13 +89,21 @@ type Cursor = { at: Date | null; code: number | null };
 
 /** One integration's share of this run. */
 async function pullOne(row: IntegrationRow, options: PullRun): Promise<PullOutcome> {
-  const link = await openLink(row, row.company_id, options.timeoutMs);
   // A new pass starts at the mark less the overlap (whole seconds, as Dinamize dates are), code 0; a
-  // first pull ever starts before everything. A running pass is resumed where its cursor is.
-  const { rows: [mark] } = await dbPool().query<
-    { cursor_inserted_at: Date | null; cursor_contact_code: string | null }
-  >(
-    `insert into ops.sync_state as s (company_id, integration_id, sync_type, last_attempt_at, pass_started_at)
+  // first pull ever starts before everything. A running pass is resumed where its cursor is. A chained
+  // run (continuePasses) only resumes: the pass it was kicked for may have ended since it listed the
+  // integrations, and starting the next one here would reset the finished pass's count (and start the
+  // incremental pass early; pg_cron's schedule does that).
+  type Mark = { cursor_inserted_at: Date | null; cursor_contact_code: string | null };
+  const { rows: [mark] } = options.continuePasses
+    ? await dbPool().query<Mark>(
+      `update ops.sync_state s set last_attempt_at = now()
+       where s.integration_id = $1 and s.sync_type = $2 and s.pass_started_at is not null
+       returning s.cursor_inserted_at, s.cursor_contact_code`,
+      [row.id, pullSyncType],
+    )
+    : await dbPool().query<Mark>(
+      `insert into ops.sync_state as s (company_id, integration_id, sync_type, last_attempt_at, pass_started_at)
      values ($1, $2, $3, now(), now())
      on conflict (integration_id, sync_type) do update set
        last_attempt_at = now(),
@@ -107,8 +115,11 @@ async function pullOne(row: IntegrationRow, options: PullRun): Promise<PullOutco
        pass_pulled = case when s.pass_started_at is null then 0 else s.pass_pulled end,
        pass_pages = case when s.pass_started_at is null then 0 else s.pass_pages end
      returning s.cursor_inserted_at, s.cursor_contact_code`,
-    [row.company_id, row.id, pullSyncType, pullOverlapSeconds],
-  );
+      [row.company_id, row.id, pullSyncType, pullOverlapSeconds],
+    );
+  // Only a chained run finds nothing: the pass it was kicked for has ended meanwhile.
+  if (!mark) return { kind: 'complete' };
+  const link = await openLink(row, row.company_id, options.timeoutMs);
   const cursor: Cursor = {
     at: mark.cursor_inserted_at,
     code: mark.cursor_contact_code === null ? null : Number(mark.cursor_contact_code),

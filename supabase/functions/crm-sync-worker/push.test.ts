@@ -213,7 +213,11 @@ workerTest(
     );
     // Wait until the visibility timeout has passed (read from the queue, not assumed: a loaded machine
     // may have spent seconds on the steps above; 12 s leaves room for them on a shared 2-CPU runner).
-    const hiddenFor = Math.max(...await Promise.all([first, second].map(async (lead) => secondsFromNow((await messageState(db, lead.msgId)).vt))));
+    const hiddenFor = Math.max(
+      ...await Promise.all(
+        [first, second].map(async (lead) => secondsFromNow((await messageState(db, lead.msgId)).vt)),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, hiddenFor * 1000) + 300));
     assertEquals(await runWorker(), { processed: 2, succeeded: 2, failed: 0, retried: 0 }, 'after retry-after');
     assertEquals((await sandboxContacts(clientCode)).length, 2, 'both contacts, once each');
@@ -245,7 +249,7 @@ workerTest(
 );
 
 workerTest(
-  'push: 5xx backs off exponentially and the message is retried later',
+  'push: 5xx backs off exponentially and the message is retried later (assumed: HTTP 5xx is transient)',
   async ({ db, companyId, clientCode }) => {
     const lead = await insertLeadQuietly(db, companyId);
     await setDinamizeFaults({ failNext: 1 });
@@ -266,7 +270,7 @@ workerTest(
 );
 
 workerTest(
-  'push: a Dinamize outage never loses a pending sync (queued until N attempts, then a visible dead letter)',
+  'push: a Dinamize outage never loses a pending sync (queued until N attempts, then a visible dead letter; assumed: an outage answers HTTP 5xx)',
   async ({ db, companyId, clientCode }) => {
     const lead = await insertLeadQuietly(db, companyId);
     await setDinamizeFaults({ errorRate: 1 });

@@ -27,6 +27,7 @@ import {
 } from '../_shared/testing/dinamize-sandbox.ts';
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { handler } from './handler.ts';
+import { IntegrationTestAnswerSchema } from '@rastro/contracts';
 
 // deno-lint-ignore no-explicit-any -- answers are checked field by field
 type Answer = { status: number; body: Record<string, any> };
@@ -316,6 +317,19 @@ for (const codes of codeModes) {
           { operation: 'contact_search', code: '480001', outcome: 'ok' },
         ]);
         assertEquals(plain.body.check.assumedMet, []);
+        // The findings behind the report, as the console reads them (it words them in the reader's language).
+        const findings = IntegrationTestAnswerSchema.parse(plain.body).check.findings;
+        assertEquals(findings.map((finding) => finding.kind), ['call', 'call', 'not_observed']);
+        assertEquals(findings[1], {
+          kind: 'call',
+          operation: 'contact_search',
+          code: '480001',
+          outcome: 'ok',
+          detail: null,
+          assumed: null,
+          list: '1',
+          searched: 'contact_found',
+        });
         assertEquals(plain.body.check.report, [
           'Sign-in answered 480001 (success) as expected.',
           'The search of one contact in list 1 answered 480001 (success) as expected; it returned a contact.',
@@ -360,6 +374,11 @@ for (const codes of codeModes) {
           outcome: codes === 'assumed' ? 'auth_failed' : 'unrecognised',
         });
         assertEquals(refused.body.check.assumedMet, codes === 'assumed' ? ['invalidToken'] : []);
+        assertEquals(
+          refused.body.check.findings[0].assumed,
+          codes === 'assumed' ? 'invalidToken' : null,
+          'the finding names the assumed code it met',
+        );
         assert(
           refused.body.check.report[0].includes(
             codes === 'assumed' ? 'which we assumed means token-expiry' : 'a code we do not know',

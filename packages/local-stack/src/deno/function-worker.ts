@@ -6,6 +6,8 @@
 // request it is serving. Usage: deno run … function-worker.ts <index.ts path> <port>.
 // The host reads the line `functions-worker ready` on stdout; everything else the function prints
 // passes through to the stack's functions log. The process ends when the host closes its stdin.
+import { drainableBody } from './drain.ts';
+
 type ServeHandler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>;
 
 const [entry, portArg] = Deno.args;
@@ -86,14 +88,29 @@ realServe({
   port,
   onListen: () => console.log('functions-worker ready'),
 }, async (req, info) => {
+  const body = drainableBody(req.body);
+  const request = body.body
+    ? new Request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: body.body,
+      signal: req.signal,
+      duplex: 'half',
+    } as RequestInit)
+    : req;
+  let response: Response;
   try {
-    return await handler(req, info);
+    response = await handler(request, info);
   } catch (error) {
     console.error(`functions worker: ${entry} threw:`, error);
-    return Response.json({
+    response = Response.json({
       error: { code: 'internal_error', message: 'The function failed unexpectedly; see the stack log' },
     }, {
       status: 500,
     });
   }
+  // Whatever the function left unread is read and dropped before the answer, so the host's request
+  // ends cleanly instead of with a reset that would lose the answer.
+  await body.drain();
+  return response;
 });
