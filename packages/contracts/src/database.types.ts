@@ -244,14 +244,14 @@ isOneToOne: false
                   ]
                 },"conversion_mappings": {
                   Row: {
-                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id": string | null,"is_active": boolean,"linkedin_rule_id": string | null,"meta_event_name": string | null,"pixel_config_id": string | null,"send_to_webhook": boolean,"send_value": boolean,"tiktok_event_name": string | null,"updated_at": string
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id": string | null,"is_active": boolean,"linkedin_rule_id": string | null,"meta_event_name": string | null,"pixel_config_id": string | null,"send_to_webhook": boolean,"send_value": boolean,"skip_duplicates": boolean,"tiktok_event_name": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"skip_duplicates"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "business_event"?: string,"company_id"?: string,"conversion_name"?: string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                    "business_event"?: string,"company_id"?: string,"conversion_name"?: string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"skip_duplicates"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -270,28 +270,28 @@ isOneToOne: false
                   ]
                 },"conversion_sources": {
                   Row: {
-                    "description": string,"lead_column": string | null,"source_table": string
+                    "context_view": string | null,"description": string,"lead_column": string | null,"source_table": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "description": string,"lead_column"?: string | null,"source_table": string
+                    "context_view"?: string | null,"description": string,"lead_column"?: string | null,"source_table": string
                   }
                   Update: {
-                    "description"?: string,"lead_column"?: string | null,"source_table"?: string
+                    "context_view"?: string | null,"description"?: string,"lead_column"?: string | null,"source_table"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"conversions": {
                   Row: {
-                    "business_event": string,"client_user_agent": string | null,"company_id": string,"conversion_name": string,"created_at": string,"ctwa_clid": string | null,"currency": string | null,"email_hash": string | null,"event_id": string,"event_source_url": string | null,"external_id_hash": string | null,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"lead_id": string | null,"li_fat_id": string | null,"occurred_at": string,"phone_hash": string | null,"source_id": string,"source_table": string,"ttclid": string | null,"value": number | null,"wbraid": string | null
+                    "business_event": string,"client_user_agent": string | null,"company_id": string,"conversion_name": string,"created_at": string,"ctwa_clicked_at": string | null,"ctwa_clid": string | null,"currency": string | null,"email_hash": string | null,"event_id": string,"event_source_url": string | null,"external_id_hash": string | null,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"lead_id": string | null,"li_fat_id": string | null,"messaging_channel": string | null,"occurred_at": string,"phone_hash": string | null,"pixel_config_id": string | null,"source_id": string,"source_table": string,"ttclid": string | null,"value": number | null,"wbraid": string | null,"whatsapp_business_account_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "business_event": string,"client_user_agent"?: string | null,"company_id": string,"conversion_name": string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id": string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at": string,"phone_hash"?: string | null,"source_id": string,"source_table": string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                    "business_event": string,"client_user_agent"?: string | null,"company_id": string,"conversion_name": string,"created_at"?: string,"ctwa_clicked_at"?: string | null,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id": string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"messaging_channel"?: string | null,"occurred_at": string,"phone_hash"?: string | null,"pixel_config_id"?: string | null,"source_id": string,"source_table": string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null,"whatsapp_business_account_id"?: string | null
                   }
                   Update: {
-                    "business_event"?: string,"client_user_agent"?: string | null,"company_id"?: string,"conversion_name"?: string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id"?: string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at"?: string,"phone_hash"?: string | null,"source_id"?: string,"source_table"?: string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                    "business_event"?: string,"client_user_agent"?: string | null,"company_id"?: string,"conversion_name"?: string,"created_at"?: string,"ctwa_clicked_at"?: string | null,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id"?: string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"messaging_channel"?: string | null,"occurred_at"?: string,"phone_hash"?: string | null,"pixel_config_id"?: string | null,"source_id"?: string,"source_table"?: string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null,"whatsapp_business_account_id"?: string | null
                   }
                   Relationships: [
                     {
@@ -300,6 +300,18 @@ isOneToOne: false
 isOneToOne: false
       referencedRelation: "conversion_sources"
       referencedColumns: ["source_table"]
+    },{
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
     }
                   ]
                 },"dispatch_log": {
@@ -340,6 +352,46 @@ isOneToOne: false
                   }
                   Update: {
                     "account_ref"?: string,"company_id"?: string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_status"?: string,"has_credentials"?: never,"id"?: string,"is_active"?: boolean,"login_customer_id"?: string | null,"name"?: string,"platform"?: string,"status_message"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"whatsapp_numbers": {
+                  Row: {
+                    "company_id": string,"created_at": string,"display_phone_number": string | null,"id": string,"is_active": boolean,"label": string,"phone_number_id": string,"pixel_config_id": string | null,"updated_at": string,"whatsapp_business_account_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"display_phone_number"?: string | null,"id"?: string,"is_active"?: boolean,"label"?: string,"phone_number_id": string,"pixel_config_id"?: string | null,"updated_at"?: string,"whatsapp_business_account_id": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"display_phone_number"?: string | null,"id"?: string,"is_active"?: boolean,"label"?: string,"phone_number_id"?: string,"pixel_config_id"?: string | null,"updated_at"?: string,"whatsapp_business_account_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"whatsapp_settings": {
+                  Row: {
+                    "company_id": string,"ticket_expiration_days": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"ticket_expiration_days"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"ticket_expiration_days"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -399,6 +451,9 @@ isOneToOne: false
             "_add_conversion_defaults":
 { Args: { "company_ids": (string)[] }; Returns: undefined
                            },
+"_add_ticket_conversion_defaults":
+{ Args: { "company_ids": (string)[] }; Returns: undefined
+                           },
 "_enqueue_deliveries":
 { Args: { "meta_messages": (Json)[],"platform_messages": (Json)[] }; Returns: undefined
                            },
@@ -428,7 +483,27 @@ isOneToOne: false
           }
         },"lead": {
           Tables: {
-            "capture_rate_limits": {
+            "attribution_history": {
+                  Row: {
+                    "changed_at": string,"company_id": string,"id": string,"new_ad_id": string | null,"new_ctwa_clid": string | null,"old_ad_id": string | null,"old_ctwa_clid": string | null,"ticket_id": string,"wamid": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "changed_at"?: string,"company_id": string,"id"?: string,"new_ad_id"?: string | null,"new_ctwa_clid"?: string | null,"old_ad_id"?: string | null,"old_ctwa_clid"?: string | null,"ticket_id": string,"wamid"?: string | null
+                  }
+                  Update: {
+                    "changed_at"?: string,"company_id"?: string,"id"?: string,"new_ad_id"?: string | null,"new_ctwa_clid"?: string | null,"old_ad_id"?: string | null,"old_ctwa_clid"?: string | null,"ticket_id"?: string,"wamid"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_belongs_to_company"
+      columns: ["company_id","ticket_id"]
+isOneToOne: false
+      referencedRelation: "tickets"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"capture_rate_limits": {
                   Row: {
                     "domain_id": string,"hits": number,"ip_hash": string,"window_start": string
                   }
@@ -738,6 +813,46 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"ticket_tracking": {
+                  Row: {
+                    "company_id": string,"created_at": string,"ctwa_clid": string | null,"headline": string | null,"id": string,"last_enrichment_at": string | null,"lead_id": string,"meta_account_id": string | null,"meta_ad_id": string | null,"meta_ad_id_at_enrichment": string | null,"meta_ad_name": string | null,"meta_adset_id": string | null,"meta_adset_name": string | null,"meta_campaign_id": string | null,"meta_campaign_name": string | null,"meta_enrichment_error": string | null,"meta_enrichment_status": string | null,"meta_placement": string | null,"meta_source_type": string | null,"referral_at": string | null,"source_url": string | null,"ticket_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"ctwa_clid"?: string | null,"headline"?: string | null,"id"?: string,"last_enrichment_at"?: string | null,"lead_id": string,"meta_account_id"?: string | null,"meta_ad_id"?: string | null,"meta_ad_id_at_enrichment"?: string | null,"meta_ad_name"?: string | null,"meta_adset_id"?: string | null,"meta_adset_name"?: string | null,"meta_campaign_id"?: string | null,"meta_campaign_name"?: string | null,"meta_enrichment_error"?: string | null,"meta_enrichment_status"?: string | null,"meta_placement"?: string | null,"meta_source_type"?: string | null,"referral_at"?: string | null,"source_url"?: string | null,"ticket_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"ctwa_clid"?: string | null,"headline"?: string | null,"id"?: string,"last_enrichment_at"?: string | null,"lead_id"?: string,"meta_account_id"?: string | null,"meta_ad_id"?: string | null,"meta_ad_id_at_enrichment"?: string | null,"meta_ad_name"?: string | null,"meta_adset_id"?: string | null,"meta_adset_name"?: string | null,"meta_campaign_id"?: string | null,"meta_campaign_name"?: string | null,"meta_enrichment_error"?: string | null,"meta_enrichment_status"?: string | null,"meta_placement"?: string | null,"meta_source_type"?: string | null,"referral_at"?: string | null,"source_url"?: string | null,"ticket_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_belongs_to_company"
+      columns: ["company_id","ticket_id"]
+isOneToOne: false
+      referencedRelation: "tickets"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"tickets": {
+                  Row: {
+                    "closed_at": string | null,"company_id": string,"contact_name": string | null,"contact_wa_id": string | null,"created_at": string,"currency": string,"deal_value": number | null,"id": string,"last_message_at": string,"lead_id": string,"opened_at": string,"stage": string,"stage_changed_at": string | null,"status": string,"updated_at": string,"whatsapp_number_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "closed_at"?: string | null,"company_id": string,"contact_name"?: string | null,"contact_wa_id"?: string | null,"created_at"?: string,"currency"?: string,"deal_value"?: number | null,"id"?: string,"last_message_at"?: string,"lead_id": string,"opened_at"?: string,"stage"?: string,"stage_changed_at"?: string | null,"status"?: string,"updated_at"?: string,"whatsapp_number_id"?: string | null
+                  }
+                  Update: {
+                    "closed_at"?: string | null,"company_id"?: string,"contact_name"?: string | null,"contact_wa_id"?: string | null,"created_at"?: string,"currency"?: string,"deal_value"?: number | null,"id"?: string,"last_message_at"?: string,"lead_id"?: string,"opened_at"?: string,"stage"?: string,"stage_changed_at"?: string | null,"status"?: string,"updated_at"?: string,"whatsapp_number_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 },"tracking_receipts": {
                   Row: {
                     "client_event_id": string,"domain_id": string,"received_at": string
@@ -850,6 +965,26 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"whatsapp_messages": {
+                  Row: {
+                    "company_id": string,"from_wa_id": string | null,"id": string,"lead_id": string,"message_type": string | null,"received_at": string,"referral": Json | null,"sent_at": string,"ticket_id": string,"wamid": string,"whatsapp_number_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"from_wa_id"?: string | null,"id"?: string,"lead_id": string,"message_type"?: string | null,"received_at"?: string,"referral"?: Json | null,"sent_at": string,"ticket_id": string,"wamid": string,"whatsapp_number_id"?: string | null
+                  }
+                  Update: {
+                    "company_id"?: string,"from_wa_id"?: string | null,"id"?: string,"lead_id"?: string,"message_type"?: string | null,"received_at"?: string,"referral"?: Json | null,"sent_at"?: string,"ticket_id"?: string,"wamid"?: string,"whatsapp_number_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_belongs_to_company"
+      columns: ["company_id","ticket_id"]
+isOneToOne: false
+      referencedRelation: "tickets"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 }
           }
           Views: {
@@ -866,6 +1001,22 @@ isOneToOne: false
       referencedRelation: "pipeline_stages"
       referencedColumns: ["company_id","id"]
     }
+                  ]
+                },"ticket_conversion_context": {
+                  Row: {
+                    "ctwa_clicked_at": string | null,"ctwa_clid": string | null,"id": string,"messaging_channel": string | null,"pixel_config_id": string | null,"whatsapp_business_account_id": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"ticket_conversions": {
+                  Row: {
+                    "attempts": number | null,"business_event": string,"company_id": string,"conversion_id": string,"conversion_name": string,"ctwa_clid": string | null,"currency": string | null,"delivery_id": string | null,"event_id": string,"event_name": string | null,"fbtrace_id": string | null,"last_error": string | null,"occurred_at": string,"sent_at": string | null,"status": string | null,"ticket_id": string,"value": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
                   ]
                 }
           }
@@ -956,8 +1107,14 @@ isOneToOne: false
 "ingest_tracking_batch":
 { Args: { "batch": Json }; Returns: Json
                            },
+"ingest_whatsapp_messages":
+{ Args: { "messages": Json }; Returns: Json
+                           },
 "lead_score":
 { Args: { "channels": (string)[],"has_company": boolean,"has_message": boolean,"has_phone": boolean,"is_business_email": boolean,"page_views": number,"sessions": number }; Returns: number
+                           },
+"move_ticket":
+{ Args: { "currency"?: string,"deal_value"?: number,"stage": string,"ticket_id": string }; Returns: Json
                            },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {
@@ -1027,8 +1184,14 @@ isOneToOne: false
 "normalize_phone":
 { Args: { "value": string }; Returns: string
                            },
+"phone_variants":
+{ Args: { "digits": string }; Returns: (string)[]
+                           },
 "prune_tracking_receipts":
 { Args: { "older_than"?: string }; Returns: number
+                           },
+"record_ticket_enrichment":
+{ Args: { "meta_ad_id": string,"result": Json,"ticket_tracking_id": string }; Returns: boolean
                            },
 "redrive_failed_crm_sync":
 { Args: { "company_id"?: string }; Returns: number
