@@ -398,14 +398,14 @@ export function createMetaGraph(): { routes: Route[]; control: PlatformControl }
   }
 
   function meEdge(request: PlatformRequest): PlatformResponse {
-    const refused = versioned(request);
+    const refused = versioned(request) ??
+      (['permissions', 'adaccounts'].includes(request.params.edge) ? null : metaErrors.notFound(request));
     if (refused) return refused;
     const auth = authorize(request);
     if ('status' in auth) return auth;
     if (request.params.edge === 'permissions') {
       return json(200, { data: metaScopes.map((permission) => ({ permission, status: auth.token.scopes.includes(permission) ? 'granted' : 'declined' })) });
     }
-    if (request.params.edge !== 'adaccounts') return metaErrors.notFound(request);
     const scope = requireScope(auth.token, 'ads_read');
     if (scope) return scope;
     const fields = requestedFields(request, 'AdAccount', accountFields);
@@ -468,7 +468,8 @@ export function createMetaGraph(): { routes: Route[]; control: PlatformControl }
 
   /** `/{version}/act_{id}/{edge}`: adspixels or insights. */
   function accountEdge(request: PlatformRequest): PlatformResponse {
-    const refused = versioned(request);
+    const refused = versioned(request) ??
+      (['adspixels', 'insights'].includes(request.params.edge) ? null : metaErrors.notFound(request));
     if (refused) return refused;
     const auth = authorize(request);
     if ('status' in auth) return auth;
@@ -482,7 +483,6 @@ export function createMetaGraph(): { routes: Route[]; control: PlatformControl }
       if (!Array.isArray(fields)) return fields;
       return page(request, account.pixels.map((pixel) => pick(pixel, fields)), 100);
     }
-    if (request.params.edge !== 'insights') return metaErrors.notFound(request);
     const scope = requireScope(auth.token, 'ads_read');
     if (scope) return scope;
     return insights(request, account);
