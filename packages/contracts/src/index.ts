@@ -7,3 +7,4 @@ export * from './tracking.ts';
 export type { Database, Json } from './database.types.ts';
 export * from './conversions.ts';
 export * from './meta-ads.ts';
+export * from './whatsapp.ts';

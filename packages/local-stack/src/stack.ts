@@ -28,6 +28,9 @@ export type StackEnv = {
   JWT_SECRET: string;
   CONSOLE_URL: string;
   SANDBOX_URL: string;
+  /** whatsapp-webhook (decision 0013): the GET verify token and the app secret signing POSTs, per state dir. */
+  WHATSAPP_VERIFY_TOKEN: string;
+  WHATSAPP_APP_SECRET: string;
 };
 
 export type RunningStack = {
@@ -69,6 +72,8 @@ export function stackEnv(stateDir: string, ports: StackOptions['ports']): StackE
     JWT_SECRET: secrets.jwtSecret,
     CONSOLE_URL: `http://127.0.0.1:${ports.console}`,
     SANDBOX_URL: `http://127.0.0.1:${ports.sandbox}`,
+    WHATSAPP_VERIFY_TOKEN: createHash('sha256').update(`${secrets.encryptionKey}:whatsapp-verify-token`).digest('hex').slice(0, 32),
+    WHATSAPP_APP_SECRET: createHash('sha256').update(`${secrets.encryptionKey}:whatsapp-app-secret`).digest('hex'),
   };
 }
 
@@ -257,6 +262,8 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
       // secret is derived from the state dir's key; SMTP goes to the sink a test run listens on.
       RASTRO_CONSOLE_URL: env.CONSOLE_URL,
       EMAIL_EVENTS_SECRET: createHash('sha256').update(`${secrets.encryptionKey}:email-events`).digest('hex'),
+      WHATSAPP_VERIFY_TOKEN: env.WHATSAPP_VERIFY_TOKEN,
+      WHATSAPP_APP_SECRET: env.WHATSAPP_APP_SECRET,
       ...(options.smtpSinkPort
         ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(options.smtpSinkPort), SMTP_SECURE: 'false', SMTP_REQUIRE_TLS: 'false' }
         : {}),

@@ -42,11 +42,16 @@ export function requirePost(req: Request): void {
 
 /** The body as text, refusing more than maxBytes before reading it all (413). */
 export async function readCappedText(req: Request, maxBytes: number): Promise<string> {
+  return decodeUtf8(await readCappedBytes(req, maxBytes));
+}
+
+/** The body's raw bytes, refused (413) as soon as they pass maxBytes (declared or streamed). */
+export async function readCappedBytes(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new HttpError(413, 'payload_too_large', `At most ${maxBytes} bytes per request`);
   }
-  if (!req.body) return '';
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -66,6 +71,11 @@ export async function readCappedText(req: Request, maxBytes: number): Promise<st
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return bytes;
+}
+
+/** UTF-8 text of a body (400 invalid_encoding otherwise). */
+export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
