@@ -61,3 +61,45 @@ export async function oauthRoundTrip(
   }, user);
   return { ...answer, dialogUrl };
 }
+
+/** A company with one connection (a sandbox profile's seeded token, sealed as meta-oauth seals it) and active ad accounts. */
+export async function metaFixture(
+  db: import('pg').default.Client,
+  companyId: string,
+  fbUserId: string,
+  adAccountIds: string[],
+): Promise<{ connectionId: string; accountIds: Record<string, string> }> {
+  const { sealConnectionToken } = await import('../meta/secrets.ts');
+  const { rows: [connection] } = await db.query<{ id: string }>(
+    `insert into core_marketing.meta_connections (company_id, fb_user_id, fb_user_name, token_expires_at, granted_scopes)
+     values ($1, $2, 'Fixture profile', now() + interval '50 days', array['ads_read', 'ads_management', 'business_management'])
+     returning id`,
+    [companyId, fbUserId],
+  );
+  await db.query(`update core_marketing.meta_connections set access_token_ciphertext = $2 where id = $1`, [
+    connection.id,
+    await sealConnectionToken(companyId, connection.id, `EAAsandbox${fbUserId}longlived`),
+  ]);
+  const accountIds: Record<string, string> = {};
+  for (const adAccountId of adAccountIds) {
+    const { rows: [account] } = await db.query<{ id: string }>(
+      `insert into core_marketing.meta_ad_accounts (company_id, connection_id, ad_account_id, account_name, currency, timezone_name, is_active)
+       values ($1, $2, $3, $3, 'BRL', 'America/Sao_Paulo', true) returning id`,
+      [companyId, connection.id, adAccountId],
+    );
+    accountIds[adAccountId] = account.id;
+  }
+  return { connectionId: connection.id, accountIds };
+}
+
+/** Runs meta-sync-worker once with the service-role key; answers its counts. */
+export async function runMetaSyncWorker(body: Record<string, unknown>): Promise<Json> {
+  const res = await fetch(`${stackEnv.apiUrl}/functions/v1/meta-sync-worker`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stackEnv.serviceRoleKey}`, apikey: stackEnv.anonKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ trigger: 'test', ...body }),
+  });
+  const answer = await res.json();
+  if (!res.ok) throw new Error(`meta-sync-worker: ${res.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
