@@ -29,6 +29,14 @@ isOneToOne: false
       referencedColumns: ["company_id","lead_id"]
     }
                   ]
+                },"meta_attributed_leads": {
+                  Row: {
+                    "ad_id": string | null,"adset_id": string | null,"campaign_id": string | null,"captured_at": string | null,"company_id": string | null,"is_won": boolean | null,"lead_id": string | null,"revenue": number | null,"source": string | null,"source_id": string | null,"won_at": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
                 }
           }
           Functions: {
@@ -40,6 +48,19 @@ isOneToOne: false
 "daily_web_traffic":
 { Args: { "domain_id"?: string,"from_date"?: string,"to_date"?: string }; Returns: {
               "day": string,"leads": number,"sessions": number
+            }[]
+                           },
+"meta_id":
+{ Args: { "value": string }; Returns: string
+                           },
+"meta_roi":
+{ Args: { "from_date": string,"level"?: string,"to_date": string }; Returns: {
+              "adset_id": string,"adset_name": string,"campaign_id": string,"campaign_name": string,"clicks": number,"conversions": number,"cpa": number,"cpl": number,"id": string,"impressions": number,"leads": number,"name": string,"never_attributed": boolean,"revenue": number,"roas": number,"spend": number,"web_leads": number,"whatsapp_leads": number
+            }[]
+                           },
+"meta_roi_daily":
+{ Args: { "from_date": string,"to_date": string }; Returns: {
+              "clicks": number,"conversions": number,"day": string,"impressions": number,"leads": number,"revenue": number,"spend": number
             }[]
                            },
 "utm_performance":
@@ -316,6 +337,80 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"meta_ad_accounts": {
+                  Row: {
+                    "account_name": string,"account_status": number | null,"ad_account_id": string,"company_id": string,"connection_id": string,"created_at": string,"currency": string | null,"id": string,"insights_backfilled_at": string | null,"insights_error": string | null,"insights_synced_at": string | null,"is_active": boolean,"pixel_id": string | null,"pixel_name": string | null,"timezone_name": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_name": string,"account_status"?: number | null,"ad_account_id": string,"company_id": string,"connection_id": string,"created_at"?: string,"currency"?: string | null,"id"?: string,"insights_backfilled_at"?: string | null,"insights_error"?: string | null,"insights_synced_at"?: string | null,"is_active"?: boolean,"pixel_id"?: string | null,"pixel_name"?: string | null,"timezone_name"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "account_name"?: string,"account_status"?: number | null,"ad_account_id"?: string,"company_id"?: string,"connection_id"?: string,"created_at"?: string,"currency"?: string | null,"id"?: string,"insights_backfilled_at"?: string | null,"insights_error"?: string | null,"insights_synced_at"?: string | null,"is_active"?: boolean,"pixel_id"?: string | null,"pixel_name"?: string | null,"timezone_name"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "connection_belongs_to_company"
+      columns: ["company_id","connection_id"]
+isOneToOne: false
+      referencedRelation: "meta_connection_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "connection_belongs_to_company"
+      columns: ["company_id","connection_id"]
+isOneToOne: false
+      referencedRelation: "meta_connections"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"meta_ad_insights": {
+                  Row: {
+                    "ad_id": string,"adset_id": string | null,"campaign_id": string | null,"clicks": number,"company_id": string,"currency": string | null,"day": string,"impressions": number,"meta_ad_account_id": string,"spend": number,"synced_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "ad_id": string,"adset_id"?: string | null,"campaign_id"?: string | null,"clicks"?: number,"company_id": string,"currency"?: string | null,"day": string,"impressions"?: number,"meta_ad_account_id": string,"spend"?: number,"synced_at"?: string
+                  }
+                  Update: {
+                    "ad_id"?: string,"adset_id"?: string | null,"campaign_id"?: string | null,"clicks"?: number,"company_id"?: string,"currency"?: string | null,"day"?: string,"impressions"?: number,"meta_ad_account_id"?: string,"spend"?: number,"synced_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "account_belongs_to_company"
+      columns: ["company_id","meta_ad_account_id"]
+isOneToOne: false
+      referencedRelation: "meta_ad_accounts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"meta_ads": {
+                  Row: {
+                    "account_id": string | null,"ad_id": string,"ad_name": string | null,"adset_id": string | null,"adset_name": string | null,"campaign_id": string | null,"campaign_name": string | null,"company_id": string,"fetched_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_id"?: string | null,"ad_id": string,"ad_name"?: string | null,"adset_id"?: string | null,"adset_name"?: string | null,"campaign_id"?: string | null,"campaign_name"?: string | null,"company_id": string,"fetched_at"?: string
+                  }
+                  Update: {
+                    "account_id"?: string | null,"ad_id"?: string,"ad_name"?: string | null,"adset_id"?: string | null,"adset_name"?: string | null,"campaign_id"?: string | null,"campaign_name"?: string | null,"company_id"?: string,"fetched_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"meta_connections": {
+                  Row: {
+                    "access_token_ciphertext": string | null,"company_id": string,"connected_at": string,"connected_by": string | null,"created_at": string,"fb_user_id": string,"fb_user_name": string,"granted_scopes": (string)[],"has_access_token": boolean | null,"id": string,"status": string,"status_message": string | null,"token_expires_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "access_token_ciphertext"?: string | null,"company_id": string,"connected_at"?: string,"connected_by"?: string | null,"created_at"?: string,"fb_user_id": string,"fb_user_name": string,"granted_scopes"?: (string)[],"has_access_token"?: never,"id"?: string,"status"?: string,"status_message"?: string | null,"token_expires_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "access_token_ciphertext"?: string | null,"company_id"?: string,"connected_at"?: string,"connected_by"?: string | null,"created_at"?: string,"fb_user_id"?: string,"fb_user_name"?: string,"granted_scopes"?: (string)[],"has_access_token"?: never,"id"?: string,"status"?: string,"status_message"?: string | null,"token_expires_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"pixel_configs": {
                   Row: {
                     "access_token_ciphertext": string | null,"action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
@@ -340,6 +435,46 @@ isOneToOne: false
                   }
                   Update: {
                     "account_ref"?: string,"company_id"?: string,"created_at"?: string,"credentials_ciphertext"?: string | null,"credentials_status"?: string,"has_credentials"?: never,"id"?: string,"is_active"?: boolean,"login_customer_id"?: string | null,"name"?: string,"platform"?: string,"status_message"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"whatsapp_numbers": {
+                  Row: {
+                    "company_id": string,"created_at": string,"display_phone_number": string | null,"id": string,"is_active": boolean,"label": string,"phone_number_id": string,"pixel_config_id": string | null,"updated_at": string,"whatsapp_business_account_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"display_phone_number"?: string | null,"id"?: string,"is_active"?: boolean,"label"?: string,"phone_number_id": string,"pixel_config_id"?: string | null,"updated_at"?: string,"whatsapp_business_account_id": string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"display_phone_number"?: string | null,"id"?: string,"is_active"?: boolean,"label"?: string,"phone_number_id"?: string,"pixel_config_id"?: string | null,"updated_at"?: string,"whatsapp_business_account_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"whatsapp_settings": {
+                  Row: {
+                    "company_id": string,"ticket_expiration_days": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"ticket_expiration_days"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"ticket_expiration_days"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -379,6 +514,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"meta_connection_details": {
+                  Row: {
+                    "active_ad_accounts": number | null,"company_id": string,"connected_at": string,"fb_user_id": string,"fb_user_name": string,"granted_scopes": (string)[],"has_access_token": boolean | null,"id": string,"status": string | null,"status_message": string | null,"token_expires_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                           "active_ad_accounts"?: never,"company_id"?: string | null,"connected_at"?: string | null,"fb_user_id"?: string | null,"fb_user_name"?: string | null,"granted_scopes"?: (string)[] | null,"has_access_token"?: boolean | null,"id"?: string | null,"status"?: never,"status_message"?: never,"token_expires_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Update: {
+                           "active_ad_accounts"?: never,"company_id"?: string | null,"connected_at"?: string | null,"fb_user_id"?: string | null,"fb_user_name"?: string | null,"granted_scopes"?: (string)[] | null,"has_access_token"?: boolean | null,"id"?: string | null,"status"?: never,"status_message"?: never,"token_expires_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Relationships: [
+                    
+                  ]
                 },"pixel_config_details": {
                   Row: {
                     "action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
@@ -410,6 +559,12 @@ isOneToOne: false
 "apply_conversion_callback":
 { Args: { "callback_id": string,"delivery_id": string,"error"?: string,"outcome": string,"platform_account_id": string,"reference"?: string }; Returns: Json
                            },
+"enqueue_meta_insights_sync":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"mark_meta_connection":
+{ Args: { "connection_id": string,"message": string,"status": string }; Returns: undefined
+                           },
 "record_dispatch":
 { Args: { "attempts"?: Json,"outcomes": Json,"tokens"?: Json }; Returns: number
                            },
@@ -418,6 +573,9 @@ isOneToOne: false
                            },
 "retry_deliveries":
 { Args: { "delivery_ids"?: (string)[],"from_time"?: string,"platform"?: string,"to_time"?: string }; Returns: Json
+                           },
+"upsert_meta_insights":
+{ Args: { "meta_ad_account_id": string,"rows": Json }; Returns: number
                            }
           }
           Enums: {
@@ -428,7 +586,27 @@ isOneToOne: false
           }
         },"lead": {
           Tables: {
-            "capture_rate_limits": {
+            "attribution_history": {
+                  Row: {
+                    "changed_at": string,"company_id": string,"id": string,"new_ad_id": string | null,"new_ctwa_clid": string | null,"old_ad_id": string | null,"old_ctwa_clid": string | null,"ticket_id": string,"wamid": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "changed_at"?: string,"company_id": string,"id"?: string,"new_ad_id"?: string | null,"new_ctwa_clid"?: string | null,"old_ad_id"?: string | null,"old_ctwa_clid"?: string | null,"ticket_id": string,"wamid"?: string | null
+                  }
+                  Update: {
+                    "changed_at"?: string,"company_id"?: string,"id"?: string,"new_ad_id"?: string | null,"new_ctwa_clid"?: string | null,"old_ad_id"?: string | null,"old_ctwa_clid"?: string | null,"ticket_id"?: string,"wamid"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_belongs_to_company"
+      columns: ["company_id","ticket_id"]
+isOneToOne: false
+      referencedRelation: "tickets"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"capture_rate_limits": {
                   Row: {
                     "domain_id": string,"hits": number,"ip_hash": string,"window_start": string
                   }
@@ -738,6 +916,46 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"ticket_tracking": {
+                  Row: {
+                    "company_id": string,"created_at": string,"ctwa_clid": string | null,"headline": string | null,"id": string,"last_enrichment_at": string | null,"lead_id": string,"meta_account_id": string | null,"meta_ad_id": string | null,"meta_ad_id_at_enrichment": string | null,"meta_ad_name": string | null,"meta_adset_id": string | null,"meta_adset_name": string | null,"meta_campaign_id": string | null,"meta_campaign_name": string | null,"meta_enrichment_error": string | null,"meta_enrichment_status": string | null,"meta_placement": string | null,"meta_source_type": string | null,"referral_at": string | null,"source_url": string | null,"ticket_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"created_at"?: string,"ctwa_clid"?: string | null,"headline"?: string | null,"id"?: string,"last_enrichment_at"?: string | null,"lead_id": string,"meta_account_id"?: string | null,"meta_ad_id"?: string | null,"meta_ad_id_at_enrichment"?: string | null,"meta_ad_name"?: string | null,"meta_adset_id"?: string | null,"meta_adset_name"?: string | null,"meta_campaign_id"?: string | null,"meta_campaign_name"?: string | null,"meta_enrichment_error"?: string | null,"meta_enrichment_status"?: string | null,"meta_placement"?: string | null,"meta_source_type"?: string | null,"referral_at"?: string | null,"source_url"?: string | null,"ticket_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "company_id"?: string,"created_at"?: string,"ctwa_clid"?: string | null,"headline"?: string | null,"id"?: string,"last_enrichment_at"?: string | null,"lead_id"?: string,"meta_account_id"?: string | null,"meta_ad_id"?: string | null,"meta_ad_id_at_enrichment"?: string | null,"meta_ad_name"?: string | null,"meta_adset_id"?: string | null,"meta_adset_name"?: string | null,"meta_campaign_id"?: string | null,"meta_campaign_name"?: string | null,"meta_enrichment_error"?: string | null,"meta_enrichment_status"?: string | null,"meta_placement"?: string | null,"meta_source_type"?: string | null,"referral_at"?: string | null,"source_url"?: string | null,"ticket_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_belongs_to_company"
+      columns: ["company_id","ticket_id"]
+isOneToOne: false
+      referencedRelation: "tickets"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"tickets": {
+                  Row: {
+                    "closed_at": string | null,"company_id": string,"contact_name": string | null,"contact_wa_id": string | null,"created_at": string,"currency": string,"deal_value": number | null,"id": string,"last_message_at": string,"lead_id": string,"opened_at": string,"stage": string,"stage_changed_at": string | null,"status": string,"updated_at": string,"whatsapp_number_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "closed_at"?: string | null,"company_id": string,"contact_name"?: string | null,"contact_wa_id"?: string | null,"created_at"?: string,"currency"?: string,"deal_value"?: number | null,"id"?: string,"last_message_at"?: string,"lead_id": string,"opened_at"?: string,"stage"?: string,"stage_changed_at"?: string | null,"status"?: string,"updated_at"?: string,"whatsapp_number_id"?: string | null
+                  }
+                  Update: {
+                    "closed_at"?: string | null,"company_id"?: string,"contact_name"?: string | null,"contact_wa_id"?: string | null,"created_at"?: string,"currency"?: string,"deal_value"?: number | null,"id"?: string,"last_message_at"?: string,"lead_id"?: string,"opened_at"?: string,"stage"?: string,"stage_changed_at"?: string | null,"status"?: string,"updated_at"?: string,"whatsapp_number_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "lead_belongs_to_company"
+      columns: ["company_id","lead_id"]
+isOneToOne: false
+      referencedRelation: "leads"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 },"tracking_receipts": {
                   Row: {
                     "client_event_id": string,"domain_id": string,"received_at": string
@@ -850,6 +1068,26 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"whatsapp_messages": {
+                  Row: {
+                    "company_id": string,"from_wa_id": string | null,"id": string,"lead_id": string,"message_type": string | null,"received_at": string,"referral": Json | null,"sent_at": string,"ticket_id": string,"wamid": string,"whatsapp_number_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"from_wa_id"?: string | null,"id"?: string,"lead_id": string,"message_type"?: string | null,"received_at"?: string,"referral"?: Json | null,"sent_at": string,"ticket_id": string,"wamid": string,"whatsapp_number_id"?: string | null
+                  }
+                  Update: {
+                    "company_id"?: string,"from_wa_id"?: string | null,"id"?: string,"lead_id"?: string,"message_type"?: string | null,"received_at"?: string,"referral"?: Json | null,"sent_at"?: string,"ticket_id"?: string,"wamid"?: string,"whatsapp_number_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_belongs_to_company"
+      columns: ["company_id","ticket_id"]
+isOneToOne: false
+      referencedRelation: "tickets"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 }
           }
           Views: {
@@ -956,6 +1194,9 @@ isOneToOne: false
 "ingest_tracking_batch":
 { Args: { "batch": Json }; Returns: Json
                            },
+"ingest_whatsapp_messages":
+{ Args: { "messages": Json }; Returns: Json
+                           },
 "lead_score":
 { Args: { "channels": (string)[],"has_company": boolean,"has_message": boolean,"has_phone": boolean,"is_business_email": boolean,"page_views": number,"sessions": number }; Returns: number
                            },
@@ -1027,8 +1268,14 @@ isOneToOne: false
 "normalize_phone":
 { Args: { "value": string }; Returns: string
                            },
+"phone_variants":
+{ Args: { "digits": string }; Returns: (string)[]
+                           },
 "prune_tracking_receipts":
 { Args: { "older_than"?: string }; Returns: number
+                           },
+"record_ticket_enrichment":
+{ Args: { "meta_ad_id": string,"result": Json,"ticket_tracking_id": string }; Returns: boolean
                            },
 "redrive_failed_crm_sync":
 { Args: { "company_id"?: string }; Returns: number
