@@ -17,7 +17,6 @@ async function demoCompanyId(): Promise<string> {
 stackTest('meta-oauth: a round trip adds a second profile; tokens sealed; state bound; expired → reconnect', async () => {
   const db = await adminDb();
   const companyId = await demoCompanyId();
-  await metaControl('', undefined, 'DELETE');
   await db.query(`delete from core_marketing.meta_connections where company_id = $1 and fb_user_id = $2`, [companyId, viviane.id]);
   const first = await oauthRoundTrip(thiago.id);
   assert.equal(first.status, 200, JSON.stringify(first.body));
@@ -94,7 +93,6 @@ stackTest('meta-oauth: a round trip adds a second profile; tokens sealed; state 
 stackTest('meta-accounts: accounts of both profiles merged, toggle and dataset saved, strict input', async () => {
   const db = await adminDb();
   const companyId = await demoCompanyId();
-  await metaControl('', undefined, 'DELETE');
   for (const profile of [thiago, viviane]) assert.equal((await oauthRoundTrip(profile.id)).status, 200);
   const { rows: connections } = await db.query(
     `select id, fb_user_id from core_marketing.meta_connections where company_id = $1`,
@@ -158,4 +156,10 @@ stackTest('meta-accounts: accounts of both profiles merged, toggle and dataset s
     is_active: true,
   }, demoUsers.otherCompanyAdmin);
   assert.deepEqual([otherCompany.status, otherCompany.body.error.code], [404, 'connection_not_usable'], "another company's profile is not usable");
+  // Leave the demo's account tracked, as seed-demo made it.
+  const restored = await callFunction('meta-accounts', '/ad-accounts/act_1000000001/config', 'PUT', {
+    connection_id: connectionOf(thiago.id),
+    is_active: true,
+  });
+  assert.equal(restored.status, 200);
 });

@@ -60,7 +60,6 @@ async function tracking(db: Awaited<ReturnType<typeof adminDb>>, id: string) {
 stackTest('meta-sync-worker enrichment: names filled, a changed ad is not overwritten, unreadable ads FAILED', async () => {
   await pauseCron(async () => {
     const db = await adminDb();
-    await metaControl('', undefined, 'DELETE');
     const companyId = await createCompany(db, `meta-enrich-${crypto.randomUUID().slice(0, 8)}`);
     await metaFixture(db, companyId, sandboxProfiles.thiago.id, ['act_1000000001']);
     const [seedAd, secondAd] = adsOf({ id: 'act_1000000001', name: 'Prof Didática — Principal' }, 0);
@@ -141,7 +140,6 @@ stackTest('meta-sync-worker enrichment: names filled, a changed ad is not overwr
 stackTest('meta-sync-worker insights: 28-day backfill over several pages, then idempotent per (ad, day)', async () => {
   await pauseCron(async () => {
     const db = await adminDb();
-    await metaControl('', undefined, 'DELETE');
     const companyId = await createCompany(db, `meta-insights-${crypto.randomUUID().slice(0, 8)}`);
     const { accountIds } = await metaFixture(db, companyId, sandboxProfiles.thiago.id, ['act_1000000002']);
     const accountId = accountIds.act_1000000002;
