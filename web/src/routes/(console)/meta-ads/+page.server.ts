@@ -135,7 +135,10 @@ export const actions: Actions = {
 			json: { return_to: '/meta-ads' }
 		});
 		if (!result.ok) return fail(result.status, { message: result.message });
-		redirect(303, (result.body as { url: string }).url);
+		// Meta's dialog (the sandbox's locally): the one external place this page sends a person to.
+		const dialog = new URL((result.body as { url: string }).url);
+		if (dialog.protocol !== 'https:' && dialog.protocol !== 'http:') return fail(502, { message: m.meta_ads_error_load() });
+		redirect(303, dialog.toString(), { external: [dialog.origin] });
 	},
 	saveAccount: async ({ request, locals }) => {
 		const form = await request.formData();
