@@ -2,7 +2,7 @@
 // admin connects the sandbox's first Facebook profile through the real OAuth round trip (meta-oauth
 // seals the token), tracks two of its ad accounts with a dataset (meta-accounts), and the insights
 // sync backfills 28 days of spend from the sandbox (meta-sync-worker), so the console, the sandbox and
-// the database agree. Idempotent: skipped when the demo company already has an active profile.
+// the database agree. Idempotent: skipped while the demo company's profile is active (an expired one is reconnected).
 import pg from 'pg';
 import type { StackEnv } from '../packages/local-stack/src/stack.ts';
 import { sandboxMetaProfiles } from '../packages/platform-sandbox/src/server.ts';
@@ -23,7 +23,8 @@ async function json(response: Response, what: string): Promise<Record<string, un
 export async function seedDemoMeta(env: StackEnv, db: pg.Client): Promise<boolean> {
   const { rows: [existing] } = await db.query(
     `select 1 from core_marketing.meta_connections c join core.companies co on co.id = c.company_id
-     where co.slug = 'demo-rastro' and c.status = 'ACTIVE'`,
+     where co.slug = 'demo-rastro' and c.fb_user_id = $1 and c.status = 'ACTIVE'`,
+    [sandboxMetaProfiles[0].id],
   );
   if (existing) return false;
   const signIn = await json(

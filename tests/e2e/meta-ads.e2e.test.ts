@@ -97,7 +97,8 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !SANDBOX_URL)('meta ads page', () => 
 		const toggle = accountRow('act_2000000001').getByTestId('meta-toggle');
 		expect(await toggle.getAttribute('aria-checked')).toBe('false');
 		await toggle.click();
-		await expect.poll(() => accountRow('act_2000000001').getByTestId('meta-toggle').getAttribute('aria-checked')).toBe('true');
+		await expect.poll(() => page.getByTestId('meta-message').innerText()).toBe('Tracking Viviane — Lançamentos (dataset: no dataset).');
+		expect(await accountRow('act_2000000001').getByTestId('meta-toggle').getAttribute('aria-checked')).toBe('true');
 		const { rows: [tracked] } = await db.query(
 			`select is_active, connection_id = (select id from core_marketing.meta_connections where fb_user_id = $1 and company_id = a.company_id) as hers
 			 from core_marketing.meta_ad_accounts a where ad_account_id = 'act_2000000001'

@@ -62,7 +62,7 @@ type State = {
   login: Login;
 };
 
-/** The long-lived token each default profile starts with (valid 60 days from the sandbox's start). */
+/** The long-lived token of a profile with every permission (each default profile starts with it, valid 60 days). */
 export function sandboxMetaSeedToken(fbUserId: string): string {
   return `EAAsandbox${fbUserId}longlived`;
 }
@@ -270,8 +270,8 @@ export function sandboxInsightFigures(adId: string, day: string): { spend: strin
 export function createMetaGraph(): { routes: Route[]; control: PlatformControl } {
   let state = freshState();
 
-  const issue = (token: Omit<Token, 'expiresAt'>, lifetimeMs: number): string => {
-    const value = `${token.kind === 'code' ? 'AQ' : 'EAA'}${randomBytes(24).toString('base64url')}`;
+  const issue = (token: Omit<Token, 'expiresAt'>, lifetimeMs: number, fixed?: string): string => {
+    const value = fixed ?? `${token.kind === 'code' ? 'AQ' : 'EAA'}${randomBytes(24).toString('base64url')}`;
     state.tokens.set(value, { ...token, expiresAt: Date.now() + lifetimeMs });
     return value;
   };
@@ -362,7 +362,12 @@ export function createMetaGraph(): { routes: Route[]; control: PlatformControl }
         return metaError(400, { message: 'Invalid OAuth access token - Cannot parse access token', code: 190 });
       }
       if (token.expiresAt <= Date.now()) return metaErrors.invalidToken(request);
-      const longLived = issue({ kind: 'long', fbUserId: token.fbUserId, scopes: token.scopes }, longTokenSeconds * 1000);
+      // One long-lived token per profile and permission set, the same string every time (and after a
+      // sandbox restart, for the full set): a demo connection stored before a restart keeps working.
+      // Issuing it again renews it, so a reconnect revives a token expired through /expire-tokens.
+      const full = metaScopes.every((scope) => token.scopes.includes(scope));
+      const fixed = full ? sandboxMetaSeedToken(token.fbUserId) : `${sandboxMetaSeedToken(token.fbUserId)}-${[...token.scopes].sort().join('.') || 'none'}`;
+      const longLived = issue({ kind: 'long', fbUserId: token.fbUserId, scopes: token.scopes }, longTokenSeconds * 1000, fixed);
       return json(200, { access_token: longLived, token_type: 'bearer', expires_in: longTokenSeconds });
     }
     if (request.query.has('grant_type')) return invalidParam(`Unsupported grant_type ${request.query.get('grant_type')}`);
