@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { adsOf, sandboxInsightFigures } from '../../../packages/platform-sandbox/src/platforms/meta-graph.ts';
 import { createCompany, sandboxRequests, setSandboxFaults } from '../_shared/testing/conversions.ts';
-import { metaControl, metaFixture, runMetaSyncWorker, sandboxProfiles } from '../_shared/testing/meta.ts';
+import { metaFixture, runMetaSyncWorker, sandboxProfiles } from '../_shared/testing/meta.ts';
 import { adminDb, stackTest } from '../_shared/testing/stack.ts';
 import { accountToday, daysBefore } from './handler.ts';
 
