@@ -10,12 +10,15 @@
 //       connections beside COPY, and a partition-pruned page-view query;
 //   (e) conversions (scripts/bench/conversions.ts): dispatch into the sandbox's Meta CAPI beside a bare
 //       pgmq loop and BullMQ on Redis, then the 100,000-conversion resilience run;
-//   (f) e-mail (scripts/bench/email.ts): generate_messages beside INSERT…SELECT, click redirect beside a 302.
+//   (f) e-mail (scripts/bench/email.ts): generate_messages beside INSERT…SELECT, click redirect beside a 302;
+//   (g) WhatsApp (scripts/bench/whatsapp.ts): signed single-message webhook posts at 20 connections beside
+//       Meta's GET verification of the same function, then a replay of the same wamids.
 // Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300),
 // --page-views N (default 1,000,000; 10,000,000 for the full figure), --tracking-seconds N (default 15),
 // --conversions N (default 100,000), --conversions-resilience N (default 100,000; 0 skips it),
 // --email-contacts N, --click-rate N, --click-seconds N,
-// --only import|list|tracking|conversions|email (repeatable; default all).
+// --whatsapp-seconds N (default 15),
+// --only import|list|tracking|conversions|email|whatsapp (repeatable; default all).
 // Loopback only; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
@@ -31,6 +34,7 @@ import { seedDemo } from './seed-demo.ts';
 import { benchTracking } from './bench/tracking.ts';
 import { benchEmail, removeFunctionDir, staticRedirectFunctionDir } from './bench/email.ts';
 import { benchConversions } from './bench/conversions.ts';
+import { benchWhatsapp } from './bench/whatsapp.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +49,7 @@ const { values: args } = parseArgs({
     'click-seconds': { type: 'string', default: '20' },
     conversions: { type: 'string', default: '100000' },
     'conversions-resilience': { type: 'string', default: '100000' },
+    'whatsapp-seconds': { type: 'string', default: '15' },
   },
 });
 const importRows = Number(args.rows);
@@ -353,6 +358,12 @@ async function main(): Promise<void> {
       await benchConversions(stack, db, { conversions: Number(args.conversions), resilience: Number(args['conversions-resilience']) }, report, log)
         .catch((error: Error) => report('Conversions FAILED', error.message.slice(0, 400)));
       reportFunctionLimits(stack.functionInvocationLog, before, 'the conversions dispatch');
+    }
+    if (wanted('whatsapp')) {
+      const before = invocationLogOffset(stack.functionInvocationLog);
+      await benchWhatsapp(stack, db, report, { seconds: Number(args['whatsapp-seconds']) })
+        .catch((error: Error) => report('WhatsApp FAILED', error.message.slice(0, 400)));
+      reportFunctionLimits(stack.functionInvocationLog, before, 'the WhatsApp webhook load');
     }
   } finally {
     await db?.end();

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { startDemoSite } from './demo-site.ts';
 import { demoSiteUrl, demoUsers, seedDemo } from './seed-demo.ts';
 import { ensureDemoTrackingSite } from './seed-demo-tracking.ts';
+import { demoWhatsappPhoneNumberId } from './seed-demo-whatsapp.ts';
 
 const { values } = parseArgs({ options: { reset: { type: 'boolean', default: false } } });
 
@@ -28,9 +29,11 @@ await runForeground({
       '',
       formatEnv(env),
       `DEMO_SITE_URL=${demoSite.url}`,
+      `DEMO_WHATSAPP_PHONE_NUMBER_ID=${demoWhatsappPhoneNumberId}`,
       '',
       `Console: ${env.CONSOLE_URL}`,
       `Demo landing site (tracked, A/B): ${demoSite.url}/?utm_source=facebook&utm_medium=cpc&utm_campaign=bf&fbclid=ABC`,
+      'Demo WhatsApp message (signed seed-002 webhook to the demo number): npm run demo:whatsapp',
       'Demo logins:',
       ...logins,
       '',

@@ -265,14 +265,14 @@ isOneToOne: false
                   ]
                 },"conversion_mappings": {
                   Row: {
-                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id": string | null,"is_active": boolean,"linkedin_rule_id": string | null,"meta_event_name": string | null,"pixel_config_id": string | null,"send_to_webhook": boolean,"send_value": boolean,"tiktok_event_name": string | null,"updated_at": string
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id": string | null,"is_active": boolean,"linkedin_rule_id": string | null,"meta_event_name": string | null,"pixel_config_id": string | null,"send_to_webhook": boolean,"send_value": boolean,"skip_duplicates": boolean,"tiktok_event_name": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                    "business_event": string,"company_id": string,"conversion_name": string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"skip_duplicates"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "business_event"?: string,"company_id"?: string,"conversion_name"?: string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
+                    "business_event"?: string,"company_id"?: string,"conversion_name"?: string,"google_conversion_action_id"?: string | null,"is_active"?: boolean,"linkedin_rule_id"?: string | null,"meta_event_name"?: string | null,"pixel_config_id"?: string | null,"send_to_webhook"?: boolean,"send_value"?: boolean,"skip_duplicates"?: boolean,"tiktok_event_name"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -291,28 +291,28 @@ isOneToOne: false
                   ]
                 },"conversion_sources": {
                   Row: {
-                    "description": string,"lead_column": string | null,"source_table": string
+                    "context_view": string | null,"description": string,"lead_column": string | null,"source_table": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "description": string,"lead_column"?: string | null,"source_table": string
+                    "context_view"?: string | null,"description": string,"lead_column"?: string | null,"source_table": string
                   }
                   Update: {
-                    "description"?: string,"lead_column"?: string | null,"source_table"?: string
+                    "context_view"?: string | null,"description"?: string,"lead_column"?: string | null,"source_table"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"conversions": {
                   Row: {
-                    "business_event": string,"client_user_agent": string | null,"company_id": string,"conversion_name": string,"created_at": string,"ctwa_clid": string | null,"currency": string | null,"email_hash": string | null,"event_id": string,"event_source_url": string | null,"external_id_hash": string | null,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"lead_id": string | null,"li_fat_id": string | null,"occurred_at": string,"phone_hash": string | null,"source_id": string,"source_table": string,"ttclid": string | null,"value": number | null,"wbraid": string | null
+                    "business_event": string,"client_user_agent": string | null,"company_id": string,"conversion_name": string,"created_at": string,"ctwa_clicked_at": string | null,"ctwa_clid": string | null,"currency": string | null,"email_hash": string | null,"event_id": string,"event_source_url": string | null,"external_id_hash": string | null,"fbc": string | null,"fbclid": string | null,"fbp": string | null,"gbraid": string | null,"gclid": string | null,"id": string,"lead_id": string | null,"li_fat_id": string | null,"messaging_channel": string | null,"occurred_at": string,"phone_hash": string | null,"pixel_config_id": string | null,"source_id": string,"source_table": string,"ttclid": string | null,"value": number | null,"wbraid": string | null,"whatsapp_business_account_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "business_event": string,"client_user_agent"?: string | null,"company_id": string,"conversion_name": string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id": string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at": string,"phone_hash"?: string | null,"source_id": string,"source_table": string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                    "business_event": string,"client_user_agent"?: string | null,"company_id": string,"conversion_name": string,"created_at"?: string,"ctwa_clicked_at"?: string | null,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id": string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"messaging_channel"?: string | null,"occurred_at": string,"phone_hash"?: string | null,"pixel_config_id"?: string | null,"source_id": string,"source_table": string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null,"whatsapp_business_account_id"?: string | null
                   }
                   Update: {
-                    "business_event"?: string,"client_user_agent"?: string | null,"company_id"?: string,"conversion_name"?: string,"created_at"?: string,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id"?: string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"occurred_at"?: string,"phone_hash"?: string | null,"source_id"?: string,"source_table"?: string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null
+                    "business_event"?: string,"client_user_agent"?: string | null,"company_id"?: string,"conversion_name"?: string,"created_at"?: string,"ctwa_clicked_at"?: string | null,"ctwa_clid"?: string | null,"currency"?: string | null,"email_hash"?: string | null,"event_id"?: string,"event_source_url"?: string | null,"external_id_hash"?: string | null,"fbc"?: string | null,"fbclid"?: string | null,"fbp"?: string | null,"gbraid"?: string | null,"gclid"?: string | null,"id"?: string,"lead_id"?: string | null,"li_fat_id"?: string | null,"messaging_channel"?: string | null,"occurred_at"?: string,"phone_hash"?: string | null,"pixel_config_id"?: string | null,"source_id"?: string,"source_table"?: string,"ttclid"?: string | null,"value"?: number | null,"wbraid"?: string | null,"whatsapp_business_account_id"?: string | null
                   }
                   Relationships: [
                     {
@@ -321,6 +321,18 @@ isOneToOne: false
 isOneToOne: false
       referencedRelation: "conversion_sources"
       referencedColumns: ["source_table"]
+    },{
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_config_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "dataset_belongs_to_company"
+      columns: ["company_id","pixel_config_id"]
+isOneToOne: false
+      referencedRelation: "pixel_configs"
+      referencedColumns: ["company_id","id"]
     }
                   ]
                 },"dispatch_log": {
@@ -546,6 +558,9 @@ isOneToOne: false
           }
           Functions: {
             "_add_conversion_defaults":
+{ Args: { "company_ids": (string)[] }; Returns: undefined
+                           },
+"_add_ticket_conversion_defaults":
 { Args: { "company_ids": (string)[] }; Returns: undefined
                            },
 "_enqueue_deliveries":
@@ -1105,6 +1120,22 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"ticket_conversion_context": {
+                  Row: {
+                    "ctwa_clicked_at": string | null,"ctwa_clid": string | null,"id": string,"messaging_channel": string | null,"pixel_config_id": string | null,"whatsapp_business_account_id": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                },"ticket_conversions": {
+                  Row: {
+                    "attempts": number | null,"business_event": string,"company_id": string,"conversion_id": string,"conversion_name": string,"ctwa_clid": string | null,"currency": string | null,"delivery_id": string | null,"event_id": string,"event_name": string | null,"fbtrace_id": string | null,"last_error": string | null,"occurred_at": string,"sent_at": string | null,"status": string | null,"ticket_id": string,"value": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
                 }
           }
           Functions: {
@@ -1199,6 +1230,9 @@ isOneToOne: false
                            },
 "lead_score":
 { Args: { "channels": (string)[],"has_company": boolean,"has_message": boolean,"has_phone": boolean,"is_business_email": boolean,"page_views": number,"sessions": number }; Returns: number
+                           },
+"move_ticket":
+{ Args: { "currency"?: string,"deal_value"?: number,"stage": string,"ticket_id": string }; Returns: Json
                            },
 "move_to_stage":
 { Args: { "lead_id": string,"reason"?: string,"stage_id": string }; Returns: {

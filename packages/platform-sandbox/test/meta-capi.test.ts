@@ -18,7 +18,10 @@ function whatsappEvent(overrides: Record<string, unknown> = {}): Record<string, 
     event_time: nowSeconds() - 120,
     action_source: 'business_messaging',
     messaging_channel: 'whatsapp',
-    user_data: { ctwa_clid: 'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a' },
+    user_data: {
+      whatsapp_business_account_id: '104918734729122',
+      ctwa_clid: 'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a',
+    },
     ...overrides,
   };
 }
@@ -130,6 +133,30 @@ describe('Meta CAPI events — refused', () => {
     expect(lead.error_subcode).toBe(2804066);
     invalidParameter(await send({ data: [whatsappEvent({ messaging_channel: undefined })] }), 'Invalid messaging_channel');
     invalidParameter(await send({ data: [whatsappEvent({ user_data: { ph: ['c'.repeat(64)] } })] }), 'Missing ctwa_clid');
+  });
+
+  it('refuses WhatsApp events without the WABA, with hashed ids, in the future, or with half a value', async () => {
+    const clid = 'ARAkLkA8rmlFeiCktEJQ';
+    invalidParameter(await send({ data: [whatsappEvent({ user_data: { ctwa_clid: clid } })] }), 'Missing whatsapp_business_account_id');
+    invalidParameter(
+      await send({ data: [whatsappEvent({ user_data: { whatsapp_business_account_id: '104918734729122', ctwa_clid: 'a'.repeat(64) } })] }),
+      'Hashed ctwa_clid',
+    );
+    invalidParameter(
+      await send({ data: [whatsappEvent({ user_data: { whatsapp_business_account_id: 'f'.repeat(64), ctwa_clid: clid } })] }),
+      'Hashed whatsapp_business_account_id',
+    );
+    invalidParameter(
+      await send({ data: [whatsappEvent({ user_data: { whatsapp_business_account_id: 'waba-1', ctwa_clid: clid } })] }),
+      'Invalid whatsapp_business_account_id',
+    );
+    invalidParameter(await send({ data: [whatsappEvent({ event_time: nowSeconds() + 600 })] }), 'Invalid event_time');
+    invalidParameter(await send({ data: [whatsappEvent({ event_time: Date.now() })] }), 'Invalid event_time');
+    invalidParameter(await send({ data: [whatsappEvent({ custom_data: { value: 10 } })] }), 'Missing value or currency');
+    invalidParameter(await send({ data: [whatsappEvent({ event_name: 'Purchase' })] }), 'Missing custom_data');
+    invalidParameter(await send({ data: [whatsappEvent({ event_name: 'Purchase', custom_data: { currency: 'BRL' } })] }), 'Missing value or currency');
+    const accepted = await send({ data: [whatsappEvent({ custom_data: { value: 10, currency: 'BRL' } })] });
+    expect(accepted.status).toBe(200);
   });
 
   it('refuses a body sent without a JSON content type', async () => {

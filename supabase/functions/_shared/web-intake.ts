@@ -46,7 +46,11 @@ export async function readCappedText(req: Request, maxBytes: number): Promise<st
 }
 
 /** The body's raw bytes, refused (413) as soon as they pass maxBytes (declared or streamed). */
-export async function readCappedBytes(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function readCappedBytes(
+  req: Request,
+  maxBytes: number,
+  options: { drainUpTo?: number } = {},
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new HttpError(413, 'payload_too_large', `At most ${maxBytes} bytes per request`);
@@ -60,6 +64,12 @@ export async function readCappedBytes(req: Request, maxBytes: number): Promise<U
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
+      // With drainUpTo, the rest is read and dropped first (see discardBody), up to that many bytes.
+      while (size <= (options.drainUpTo ?? 0)) {
+        const next = await reader.read();
+        if (next.done) break;
+        size += next.value.byteLength;
+      }
       await reader.cancel();
       throw new HttpError(413, 'payload_too_large', `At most ${maxBytes} bytes per request`);
     }
@@ -72,6 +82,24 @@ export async function readCappedBytes(req: Request, maxBytes: number): Promise<U
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * Reads and drops what is left of a refused request's body, up to maxBytes, then lets go of it:
+ * answering while the client is still uploading makes proxies (and the local functions host) reset the
+ * connection instead of passing the answer on.
+ */
+export async function discardBody(req: Request, maxBytes = 1024 * 1024): Promise<void> {
+  if (!req.body || req.bodyUsed || req.body.locked) return;
+  const reader = req.body.getReader();
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    size += value.byteLength;
+    if (size > maxBytes) break;
+  }
+  await reader.cancel();
 }
 
 /** UTF-8 text of a body (400 invalid_encoding otherwise). */

@@ -4,20 +4,9 @@
 // calls for (401 unknown key, 403 wrong origin, 405 method, 400 not JSON, 413 oversize, 422 invalid),
 // never a 5xx, and together they must write nothing at all.
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
+import { pick, prng } from '../_shared/testing/prng.ts';
 import { stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { browserUserAgent, createTestSite, type TestSite, trackingFootprint } from './testing.ts';
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its number. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Case = {
   family: string;
@@ -59,10 +48,6 @@ function validBatch(site: TestSite, n: number): Record<string, unknown> {
 
 function validCapture(site: TestSite, n: number): Record<string, unknown> {
   return { site_key: site.siteKey, email: `fuzz${n}@acme.test`, name: 'N', phone: '+55 11 99999-0000', message: 'M' };
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)];
 }
 
 /** A copy of value with one field (top level or, for track, of one event) replaced by replace(old). */

@@ -6,6 +6,7 @@
 import { assert, assertEquals } from '../_shared/testing/assert.ts';
 import { adminDb, stackTest } from '../_shared/testing/stack.ts';
 import { handler } from './handler.ts';
+import { firstMessage } from './payloads.ts';
 import { createWhatsappCompany, seedPayload, signedPost, statusPayload, whatsappFootprint } from './testing.ts';
 
 async function post(body: unknown, options: { secret?: string; signature?: string | null } = {}) {
@@ -38,7 +39,7 @@ stackTest(
     const db = await adminDb();
     const wa = await createWhatsappCompany(db, `wa-seed-${crypto.randomUUID().slice(0, 8)}`);
     const payload = seedPayload(wa.phoneNumberId, { name: 'Maria' });
-    const referral = ((payload.entry as any)[0].changes[0].value.messages[0].referral) as Record<string, string>;
+    const referral = firstMessage(payload).referral!;
 
     const forged = await post(payload, { secret: 'not-the-app-secret' });
     assertEquals([forged.status, forged.body.error.code], [401, 'signature_invalid']);

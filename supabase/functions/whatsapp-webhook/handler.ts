@@ -19,9 +19,11 @@ import {
 } from '@rastro/contracts/whatsapp.ts';
 import { dbPool } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
-import { decodeUtf8, parseJsonText, readCappedBytes, validateIntake } from '../_shared/web-intake.ts';
+import { decodeUtf8, discardBody, parseJsonText, readCappedBytes, validateIntake } from '../_shared/web-intake.ts';
 
 const encoder = new TextEncoder();
+/** A refused body is read and dropped up to this size before answering (see discardBody). */
+const drainBytes = 1024 * 1024;
 const signatureShape = /^sha256=([0-9a-fA-F]{64})$/;
 let cachedKey: { secret: string; key: CryptoKey } | null = null;
 
@@ -33,10 +35,9 @@ export async function handler(req: Request): Promise<Response> {
     if (!secret) throw new HttpError(503, 'not_configured', 'WHATSAPP_APP_SECRET is not set');
     const signature = signatureShape.exec(req.headers.get('x-hub-signature-256') ?? '');
     if (!signature) {
-      await req.body?.cancel();
       throw new HttpError(401, 'signature_missing', 'X-Hub-Signature-256: sha256=<hex HMAC-SHA256> is required');
     }
-    const raw = await readCappedBytes(req, whatsappWebhookMaxBytes);
+    const raw = await readCappedBytes(req, whatsappWebhookMaxBytes, { drainUpTo: drainBytes });
     if (!(await signatureHolds(secret, signature[1], raw))) {
       throw new HttpError(401, 'signature_invalid', 'The signature does not match the body');
     }
@@ -51,6 +52,7 @@ export async function handler(req: Request): Promise<Response> {
     );
     return Response.json({ ...row.result, statuses, skipped });
   } catch (error) {
+    await discardBody(req, drainBytes);
     return toErrorResponse(error);
   }
 }

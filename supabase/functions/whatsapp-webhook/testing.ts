@@ -1,27 +1,15 @@
-// Fixtures for whatsapp-webhook tests, fuzz and bench: a company with a WhatsApp number, seed 002's
-// webhook payload (with a wamid, the number's metadata and a contact), signed like Meta signs it.
+// Fixtures for whatsapp-webhook tests, fuzz and bench: a company with a WhatsApp number, signed
+// requests (payloads.ts builds seed 002's webhook body), and what the webhook wrote for a company.
 import type pg from 'pg';
+import { hubSignature } from './payloads.ts';
+
+export { hubSignature, seedPayload, statusPayload } from './payloads.ts';
 
 export const appSecret = () => {
   const secret = Deno.env.get('WHATSAPP_APP_SECRET');
   if (!secret) throw new Error('WHATSAPP_APP_SECRET is not set (the stack sets it for functions and tests)');
   return secret;
 };
-
-export async function hubSignature(secret: string, raw: string | Uint8Array): Promise<string> {
-  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw;
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    [
-      'sign',
-    ],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, bytes as Uint8Array<ArrayBuffer>));
-  return 'sha256=' + Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export async function signedPost(
   raw: string | Uint8Array,
@@ -65,74 +53,6 @@ export async function createWhatsappCompany(
     );
   }
   return { companyId: row.company_id, numberId: row.number_id, phoneNumberId, wabaId };
-}
-
-export type SeedMessage = {
-  wamid?: string;
-  from?: string;
-  timestamp?: number;
-  referral?: Record<string, unknown> | null;
-  name?: string;
-};
-
-/** Seed 002's payload (§2), completed with what Meta always sends (wamid, metadata, contacts). */
-export function seedPayload(phoneNumberId: string, message: SeedMessage = {}): Record<string, unknown> {
-  const from = message.from ?? '557998093883';
-  const referral = message.referral === undefined
-    ? {
-      headline: 'Prof Didática',
-      ctwa_clid: 'AfeDIj2Ewr2X' + crypto.randomUUID().replaceAll('-', '').slice(0, 12),
-      source_id: '120237888636060701',
-      source_url: 'https://fb.me/abc',
-      source_type: 'ad',
-      media_type: 'video',
-    }
-    : message.referral;
-  return {
-    object: 'whatsapp_business_account',
-    entry: [{
-      id: '0',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '5511999990000', phone_number_id: phoneNumberId },
-          contacts: [{ profile: { name: message.name ?? 'Contato' }, wa_id: from }],
-          messages: [{
-            from,
-            id: message.wamid ?? `wamid.${crypto.randomUUID()}`,
-            timestamp: String(message.timestamp ?? 1771407964),
-            type: 'text',
-            text: { body: 'Olá! Quero saber mais.' },
-            ...(referral === null ? {} : { referral }),
-          }],
-        },
-      }],
-    }],
-  };
-}
-
-/** A status callback (sent / delivered / read) for an outbound message. */
-export function statusPayload(phoneNumberId: string): Record<string, unknown> {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [{
-      id: '0',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '5511999990000', phone_number_id: phoneNumberId },
-          statuses: [{
-            id: `wamid.${crypto.randomUUID()}`,
-            status: 'delivered',
-            timestamp: '1771407964',
-            recipient_id: '557998093883',
-          }],
-        },
-      }],
-    }],
-  };
 }
 
 /** How many rows the webhook wrote for a company (tickets, tracking, history, messages, leads, queued enrichments). */

@@ -26,8 +26,8 @@ select results_eq(
   format($$ select business_event, conversion_name, meta_event_name from core_marketing.conversion_mappings
             where company_id = %L order by business_event $$, tests.company_id('empresa-a')),
   $$ values ('lead_created'::text, 'lead'::text, 'Lead'::text), ('lead_qualified', 'qualified_lead', 'QualifiedLead'),
-            ('lead_won', 'purchase', 'Purchase') $$,
-  'and the three lead mappings');
+            ('lead_won', 'purchase', 'Purchase'), ('ticket_qualified', 'lead', 'LeadSubmitted'), ('ticket_won', 'purchase', 'Purchase') $$,
+  'and the three lead mappings, and the two WhatsApp ticket mappings (decision 0013)');
 
 -- ---- destinations of company A: one Meta pixel, one Google Ads customer ----------------------------
 insert into core_marketing.pixel_configs (company_id, name, pixel_id, access_token_ciphertext, token_status, is_active)

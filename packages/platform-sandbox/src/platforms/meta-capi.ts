@@ -153,10 +153,42 @@ function businessMessagingProblem(event: Record<string, unknown>): Problem | nul
   }
   const userData = event.user_data as Record<string, unknown>;
   // Messenger and Instagram identify people by page- or Instagram-scoped ids; not used by Rastro yet.
-  if (event.messaging_channel === 'whatsapp' && !isNonEmptyString(userData.ctwa_clid)) {
-    return { title: 'Missing ctwa_clid', detail: 'whatsapp events require user_data.ctwa_clid (the click-to-WhatsApp click id).' };
+  if (event.messaging_channel === 'whatsapp') {
+    if (!isNonEmptyString(userData.ctwa_clid)) {
+      return { title: 'Missing ctwa_clid', detail: 'whatsapp events require user_data.ctwa_clid (the click-to-WhatsApp click id).' };
+    }
+    if (!isNonEmptyString(userData.whatsapp_business_account_id)) {
+      return {
+        title: 'Missing whatsapp_business_account_id',
+        detail: 'whatsapp events require user_data.whatsapp_business_account_id (the WABA the conversation is on).',
+      };
+    }
+    // Both travel as Meta issued them (PLATFORMS.md): a SHA-256 / MD5 hex value is a hashed id, never matched.
+    for (const key of ['ctwa_clid', 'whatsapp_business_account_id']) {
+      if (looksHashed(userData[key] as string)) {
+        return { title: `Hashed ${key}`, detail: `user_data.${key} must be sent unhashed, exactly as received.` };
+      }
+    }
+    if (!/^\d+$/.test(userData.whatsapp_business_account_id as string)) {
+      return { title: 'Invalid whatsapp_business_account_id', detail: 'user_data.whatsapp_business_account_id must be the numeric WABA id.' };
+    }
+  }
+  if ((event.event_time as number) > businessMessagingNow() + maxMessagingSkewSeconds) {
+    return { title: 'Invalid event_time', detail: 'business_messaging event_time must not be in the future (seconds, not milliseconds).' };
+  }
+  // Messaging wrappers take value and currency together or not at all.
+  if (isPlainObject(event.custom_data) && (event.custom_data.value === undefined) !== (event.custom_data.currency === undefined)) {
+    return { title: 'Missing value or currency', detail: 'business_messaging custom_data needs both value and currency, or neither.' };
   }
   return null;
+}
+
+// Not from Meta's documentation: one minute of clock skew between sender and receiver.
+const maxMessagingSkewSeconds = 60;
+const businessMessagingNow = () => Math.floor(Date.now() / 1000);
+
+function looksHashed(value: string): boolean {
+  return /^[0-9a-f]{64}$/i.test(value) || /^[0-9a-f]{32}$/i.test(value);
 }
 
 function customDataProblem(event: Record<string, unknown>): Problem | null {

@@ -233,7 +233,8 @@ async function loadDeliveries(ids: string[]): Promise<Map<string, DeliveryRow>> 
   const { rows } = await dbPool().query<DeliveryRow>(
     `select d.id as delivery_id, d.company_id, d.conversion_id, d.platform, d.status, d.attempts, d.pixel_config_id,
             d.platform_account_id, d.click_id, v.event_id, v.conversion_name, v.value::text as value, v.currency, v.occurred_at,
-            v.fbc, v.fbp, v.gclid, v.gbraid, v.wbraid, v.ttclid, v.li_fat_id, v.ctwa_clid, v.email_hash, v.phone_hash,
+            v.fbc, v.fbp, v.gclid, v.gbraid, v.wbraid, v.ttclid, v.li_fat_id, v.ctwa_clid, v.messaging_channel,
+            v.whatsapp_business_account_id, v.email_hash, v.phone_hash,
             v.external_id_hash, v.client_user_agent, v.event_source_url, m.meta_event_name, m.google_conversion_action_id,
             m.tiktok_event_name, m.linkedin_rule_id, w.upload_limit_days
      from core_marketing.conversion_deliveries d

@@ -28,6 +28,9 @@ export type DeliveryRow = {
   ttclid: string | null;
   li_fat_id: string | null;
   ctwa_clid: string | null;
+  /** whatsapp: a CAPI for Business Messaging event (a ticket's conversion, decision 0013). */
+  messaging_channel: string | null;
+  whatsapp_business_account_id: string | null;
   email_hash: string | null;
   phone_hash: string | null;
   external_id_hash: string | null;
@@ -121,6 +124,7 @@ export const metaGateway: Gateway = {
   maxBatch: 1000,
   build(row, destination) {
     if (!row.meta_event_name) return { ok: false, error: 'the mapping names no Meta event for this conversion' };
+    if (row.messaging_channel) return buildBusinessMessagingEvent(row, row.meta_event_name);
     const userData: Record<string, unknown> = {};
     if (row.email_hash) userData.em = [row.email_hash];
     if (row.phone_hash) userData.ph = [row.phone_hash];
@@ -191,6 +195,52 @@ export const metaGateway: Gateway = {
     return { kind: 'failed', error: text };
   },
 };
+
+/**
+ * CAPI for Business Messaging (PLATFORMS.md): action_source business_messaging, messaging_channel
+ * whatsapp, user_data { whatsapp_business_account_id, ctwa_clid } exactly as received (never hashed),
+ * custom_data { currency, value } when there is a value (Purchase must have one), event_time in seconds.
+ * Meta does not deduplicate these: the delivery ledger sends each once.
+ */
+function buildBusinessMessagingEvent(row: DeliveryRow, eventName: string): Built {
+  if (!businessMessagingEvents.has(eventName)) {
+    return { ok: false, error: `${eventName} is not a Business Messaging event (LeadSubmitted, Purchase, …)` };
+  }
+  if (!row.ctwa_clid) return { ok: false, error: 'no ctwa_clid: a WhatsApp conversion is not sent without one' };
+  if (!row.whatsapp_business_account_id) return { ok: false, error: 'no WhatsApp Business Account id' };
+  const event: Record<string, unknown> = {
+    event_name: eventName,
+    event_time: Math.min(seconds(row.occurred_at), seconds(new Date())),
+    event_id: row.event_id,
+    action_source: 'business_messaging',
+    messaging_channel: row.messaging_channel,
+    user_data: { whatsapp_business_account_id: row.whatsapp_business_account_id, ctwa_clid: row.ctwa_clid },
+  };
+  if (row.value !== null && row.currency !== null) {
+    event.custom_data = { currency: row.currency, value: Number(row.value) };
+  } else if (eventName === 'Purchase') {
+    return { ok: false, error: 'Purchase needs a value and currency (mapping send_value)' };
+  }
+  return { ok: true, item: event };
+}
+
+/** Meta's Business Messaging event names (plain `Lead` is not one of them). */
+const businessMessagingEvents = new Set([
+  'LeadSubmitted',
+  'QualifiedLead',
+  'Purchase',
+  'InitiateCheckout',
+  'AddToCart',
+  'ViewContent',
+  'OrderCreated',
+  'OrderShipped',
+  'OrderDelivered',
+  'OrderCanceled',
+  'OrderReturned',
+  'CartAbandoned',
+  'RatingProvided',
+  'ReviewProvided',
+]);
 
 // ---- Google Ads click conversions -------------------------------------------------------------------
 
