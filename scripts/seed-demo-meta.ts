@@ -5,7 +5,7 @@
 // the database agree. Idempotent: skipped while the demo company's profile is active (an expired one is reconnected).
 import pg from 'pg';
 import type { StackEnv } from '../packages/local-stack/src/stack.ts';
-import { sandboxMetaProfiles } from '../packages/platform-sandbox/src/server.ts';
+import { adsOf, sandboxMetaProfiles } from '../packages/platform-sandbox/src/server.ts';
 
 const demoAdmin = { email: 'admin@demo.rastro.local', password: 'demo-admin-pass' };
 /** The tracked accounts and their datasets (the sandbox's; see meta-graph.ts). */
@@ -20,7 +20,25 @@ async function json(response: Response, what: string): Promise<Record<string, un
   return body;
 }
 
+/**
+ * The demo's Meta web traffic carries the ad id the way the UTM template sends it (utm_term = ad id):
+ * each Facebook / Instagram touch without a term gets one of the "Conversões Site" ads of the tracked
+ * accounts, so web leads join spend in ROI. Idempotent (only touches without a term).
+ */
+async function tagDemoTouches(db: pg.Client): Promise<void> {
+  const adIds = demoMetaAccounts.flatMap((account, index) =>
+    adsOf({ id: account.adAccountId, name: '' }, index).filter((ad) => ad.name.includes('Conversões Site')).map((ad) => ad.id)
+  );
+  await db.query(
+    `update lead.utm_touches t set utm_term = ($1::text[])[1 + abs(hashtext(t.id::text)) % cardinality($1::text[])]
+     where t.company_id = (select id from core.companies where slug = 'demo-rastro')
+       and t.utm_source in ('facebook', 'instagram') and t.utm_term is null`,
+    [adIds],
+  );
+}
+
 export async function seedDemoMeta(env: StackEnv, db: pg.Client): Promise<boolean> {
+  await tagDemoTouches(db);
   const { rows: [existing] } = await db.query(
     `select 1 from core_marketing.meta_connections c join core.companies co on co.id = c.company_id
      where co.slug = 'demo-rastro' and c.fb_user_id = $1 and c.status = 'ACTIVE'`,

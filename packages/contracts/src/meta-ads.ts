@@ -60,3 +60,29 @@ export const metaUtmTemplate =
 export const roiLevels = ['campaign', 'adset', 'ad'] as const;
 export const RoiLevelSchema = z.enum(roiLevels);
 export type RoiLevel = z.infer<typeof RoiLevelSchema>;
+
+/** One ad account of GET /meta-accounts/ad-accounts: what Meta says, who reaches it, what is saved. */
+export type MetaAdAccountListing = {
+  ad_account_id: string;
+  account_id: string;
+  name: string;
+  currency: string | null;
+  timezone_name: string | null;
+  account_status: number | null;
+  profiles: Array<{ connection_id: string; fb_user_name: string }>;
+  /** False: saved earlier, but no usable profile reaches it now. */
+  reachable: boolean;
+  config_id: string | null;
+  connection_id: string;
+  is_active: boolean;
+  pixel_id: string | null;
+  pixel_name: string | null;
+  insights_synced_at: string | null;
+  insights_error: string | null;
+};
+
+/** The answer of GET /meta-accounts/ad-accounts; `problems`: profiles Meta refused (code token_expired). */
+export type MetaAdAccountsAnswer = {
+  accounts: MetaAdAccountListing[];
+  problems: Array<{ connection_id: string; fb_user_name: string; code: string; message: string }>;
+};

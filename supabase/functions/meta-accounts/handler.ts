@@ -8,7 +8,13 @@
 //   PUT /meta-accounts/ad-accounts/{act_id}/config     MetaAdAccountConfig { connection_id, is_active,
 //       pixel_id? }: the account's name, currency and time zone are read from Meta with that
 //       connection's token (so the connection really reaches it) and a pixel must be one of its datasets
-import { type MetaAdAccountConfig, MetaAdAccountConfigSchema, MetaAdAccountIdSchema } from '@rastro/contracts';
+import {
+  type MetaAdAccountConfig,
+  MetaAdAccountConfigSchema,
+  MetaAdAccountIdSchema,
+  type MetaAdAccountListing,
+  type MetaAdAccountsAnswer,
+} from '@rastro/contracts';
 import type pg from 'pg';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
 import { readJsonBody } from '../_shared/json-body.ts';
@@ -26,15 +32,10 @@ type GraphAccount = {
 };
 const accountFields = 'id,name,account_id,account_status,currency,timezone_name';
 
-type MergedAccount = {
-  ad_account_id: string;
-  account_id: string;
-  name: string;
-  currency: string | null;
-  timezone_name: string | null;
-  account_status: number | null;
-  profiles: Array<{ connection_id: string; fb_user_name: string }>;
-};
+type MergedAccount = Pick<
+  MetaAdAccountListing,
+  'ad_account_id' | 'account_id' | 'name' | 'currency' | 'timezone_name' | 'account_status' | 'profiles'
+>;
 
 export async function handler(req: Request): Promise<Response> {
   try {
@@ -62,7 +63,7 @@ function openConnections(client: pg.PoolClient, caller: Caller, ids?: string[]):
   return asService(client, () => usableConnections(client, caller.companyId, ids));
 }
 
-async function listAccounts(caller: Caller, graph: GraphClient) {
+async function listAccounts(caller: Caller, graph: GraphClient): Promise<MetaAdAccountsAnswer> {
   const { connections, saved } = await asAdmin(caller, async (client) => ({
     connections: await openConnections(client, caller),
     saved: (await client.query(
@@ -108,7 +109,7 @@ async function listAccounts(caller: Caller, graph: GraphClient) {
     }
   }
   const savedById = new Map(saved.map((row) => [row.ad_account_id as string, row]));
-  const reachable = [...merged.values()].map((entry) => {
+  const reachable = [...merged.values()].map((entry): MetaAdAccountListing => {
     const config = savedById.get(entry.ad_account_id);
     const usable = entry.profiles.map((p) => p.connection_id);
     return {
@@ -124,7 +125,7 @@ async function listAccounts(caller: Caller, graph: GraphClient) {
     };
   });
   // Saved accounts no usable profile reaches any more stay visible (their tracking cannot run).
-  const unreachable = saved.filter((row) => !merged.has(row.ad_account_id)).map((row): MergedAccount & Record<string, unknown> => ({
+  const unreachable = saved.filter((row) => !merged.has(row.ad_account_id)).map((row): MetaAdAccountListing => ({
     ad_account_id: row.ad_account_id,
     account_id: String(row.ad_account_id).slice(4),
     name: row.account_name,

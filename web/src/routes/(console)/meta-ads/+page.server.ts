@@ -4,7 +4,14 @@
 // analytics.meta_roi_daily). Filters are GET parameters; writes go through the edge functions with the
 // user's token, so the functions' checks and RLS scope everything to the current company.
 import { error, fail, redirect } from '@sveltejs/kit';
-import { MetaAdAccountConfigSchema, metaUtmTemplate, roiLevels, type RoiLevel } from '@rastro/contracts/meta-ads.ts';
+import {
+	MetaAdAccountConfigSchema,
+	metaUtmTemplate,
+	roiLevels,
+	type MetaAdAccountListing,
+	type MetaAdAccountsAnswer,
+	type RoiLevel
+} from '@rastro/contracts/meta-ads.ts';
 import { adminRoles } from '@rastro/contracts/tenancy.ts';
 import { m } from '#lib/paraglide/messages.js';
 import { companyDay } from '#lib/format.ts';
@@ -14,22 +21,6 @@ import type { Actions, PageServerLoad } from './$types';
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
-export type MetaAdAccountRow = {
-	ad_account_id: string;
-	account_id: string;
-	name: string;
-	currency: string | null;
-	timezone_name: string | null;
-	account_status: number | null;
-	profiles: Array<{ connection_id: string; fb_user_name: string }>;
-	reachable: boolean;
-	connection_id: string;
-	is_active: boolean;
-	pixel_id: string | null;
-	pixel_name: string | null;
-	insights_synced_at: string | null;
-	insights_error: string | null;
-};
 
 async function accessToken(locals: App.Locals): Promise<string> {
 	const { session } = await locals.safeGetSession();
@@ -66,8 +57,8 @@ export const load: PageServerLoad = async (event) => {
 		}
 	}
 
-	let accounts: MetaAdAccountRow[] = [];
-	let accountProblems: Array<{ fb_user_name: string; code: string; message: string }> = [];
+	let accounts: MetaAdAccountListing[] = [];
+	let accountProblems: MetaAdAccountsAnswer['problems'] = [];
 	let accountsError: string | null = null;
 	let pixelPicker: { ad_account_id: string; connection_id: string; name: string; pixels: Array<{ id: string; name: string }> } | null =
 		null;
@@ -75,7 +66,7 @@ export const load: PageServerLoad = async (event) => {
 		const token = await accessToken(event.locals);
 		const listed = await callFunction(token, { path: 'meta-accounts/ad-accounts' });
 		if (listed.ok) {
-			const body = listed.body as { accounts: MetaAdAccountRow[]; problems: typeof accountProblems };
+			const body = listed.body as MetaAdAccountsAnswer;
 			accounts = body.accounts;
 			accountProblems = body.problems;
 		} else {
