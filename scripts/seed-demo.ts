@@ -12,6 +12,7 @@ import { seedDemoLeads } from './seed-demo-leads.ts';
 import { demoSiteDefaultPort, seedDemoTracking } from './seed-demo-tracking.ts';
 import { seedDemoEmail } from './seed-demo-email.ts';
 import { seedDemoWhatsapp } from './seed-demo-whatsapp.ts';
+import { seedDemoMeta } from './seed-demo-meta.ts';
 
 /** Where `npm start` serves the demo landing site (its origin is an allowed origin of the demo domain). */
 export const demoSiteUrl = process.env.DEMO_SITE_URL ?? `http://127.0.0.1:${demoSiteDefaultPort}`;
@@ -70,6 +71,7 @@ export async function seedDemo(env: StackEnv, log: (m: string) => void = console
     await seedDemoTracking(db, demoSiteUrl);
     await seedDemoEmail(db);
     await seedDemoWhatsapp(db);
+    await seedDemoMeta(env, db);
     log(`demo data ready: ${demoCompanies.length} companies, ${demoUsers.length} users`);
   } catch (error) {
     await db.query('rollback').catch(() => undefined);

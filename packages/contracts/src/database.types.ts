@@ -29,6 +29,14 @@ isOneToOne: false
       referencedColumns: ["company_id","lead_id"]
     }
                   ]
+                },"meta_attributed_leads": {
+                  Row: {
+                    "ad_id": string | null,"adset_id": string | null,"campaign_id": string | null,"captured_at": string | null,"company_id": string | null,"is_won": boolean | null,"lead_id": string | null,"revenue": number | null,"source": string | null,"source_id": string | null,"won_at": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
                 }
           }
           Functions: {
@@ -40,6 +48,19 @@ isOneToOne: false
 "daily_web_traffic":
 { Args: { "domain_id"?: string,"from_date"?: string,"to_date"?: string }; Returns: {
               "day": string,"leads": number,"sessions": number
+            }[]
+                           },
+"meta_id":
+{ Args: { "value": string }; Returns: string
+                           },
+"meta_roi":
+{ Args: { "from_date": string,"level"?: string,"to_date": string }; Returns: {
+              "adset_id": string,"adset_name": string,"campaign_id": string,"campaign_name": string,"clicks": number,"conversions": number,"cpa": number,"cpl": number,"id": string,"impressions": number,"leads": number,"name": string,"never_attributed": boolean,"revenue": number,"roas": number,"spend": number,"web_leads": number,"whatsapp_leads": number
+            }[]
+                           },
+"meta_roi_daily":
+{ Args: { "from_date": string,"to_date": string }; Returns: {
+              "clicks": number,"conversions": number,"day": string,"impressions": number,"leads": number,"revenue": number,"spend": number
             }[]
                            },
 "utm_performance":
@@ -328,6 +349,80 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"meta_ad_accounts": {
+                  Row: {
+                    "account_name": string,"account_status": number | null,"ad_account_id": string,"company_id": string,"connection_id": string,"created_at": string,"currency": string | null,"id": string,"insights_backfilled_at": string | null,"insights_error": string | null,"insights_synced_at": string | null,"is_active": boolean,"pixel_id": string | null,"pixel_name": string | null,"timezone_name": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_name": string,"account_status"?: number | null,"ad_account_id": string,"company_id": string,"connection_id": string,"created_at"?: string,"currency"?: string | null,"id"?: string,"insights_backfilled_at"?: string | null,"insights_error"?: string | null,"insights_synced_at"?: string | null,"is_active"?: boolean,"pixel_id"?: string | null,"pixel_name"?: string | null,"timezone_name"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "account_name"?: string,"account_status"?: number | null,"ad_account_id"?: string,"company_id"?: string,"connection_id"?: string,"created_at"?: string,"currency"?: string | null,"id"?: string,"insights_backfilled_at"?: string | null,"insights_error"?: string | null,"insights_synced_at"?: string | null,"is_active"?: boolean,"pixel_id"?: string | null,"pixel_name"?: string | null,"timezone_name"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "connection_belongs_to_company"
+      columns: ["company_id","connection_id"]
+isOneToOne: false
+      referencedRelation: "meta_connection_details"
+      referencedColumns: ["company_id","id"]
+    },{
+      foreignKeyName: "connection_belongs_to_company"
+      columns: ["company_id","connection_id"]
+isOneToOne: false
+      referencedRelation: "meta_connections"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"meta_ad_insights": {
+                  Row: {
+                    "ad_id": string,"adset_id": string | null,"campaign_id": string | null,"clicks": number,"company_id": string,"currency": string | null,"day": string,"impressions": number,"meta_ad_account_id": string,"spend": number,"synced_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "ad_id": string,"adset_id"?: string | null,"campaign_id"?: string | null,"clicks"?: number,"company_id": string,"currency"?: string | null,"day": string,"impressions"?: number,"meta_ad_account_id": string,"spend"?: number,"synced_at"?: string
+                  }
+                  Update: {
+                    "ad_id"?: string,"adset_id"?: string | null,"campaign_id"?: string | null,"clicks"?: number,"company_id"?: string,"currency"?: string | null,"day"?: string,"impressions"?: number,"meta_ad_account_id"?: string,"spend"?: number,"synced_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "account_belongs_to_company"
+      columns: ["company_id","meta_ad_account_id"]
+isOneToOne: false
+      referencedRelation: "meta_ad_accounts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"meta_ads": {
+                  Row: {
+                    "account_id": string | null,"ad_id": string,"ad_name": string | null,"adset_id": string | null,"adset_name": string | null,"campaign_id": string | null,"campaign_name": string | null,"company_id": string,"fetched_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_id"?: string | null,"ad_id": string,"ad_name"?: string | null,"adset_id"?: string | null,"adset_name"?: string | null,"campaign_id"?: string | null,"campaign_name"?: string | null,"company_id": string,"fetched_at"?: string
+                  }
+                  Update: {
+                    "account_id"?: string | null,"ad_id"?: string,"ad_name"?: string | null,"adset_id"?: string | null,"adset_name"?: string | null,"campaign_id"?: string | null,"campaign_name"?: string | null,"company_id"?: string,"fetched_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"meta_connections": {
+                  Row: {
+                    "access_token_ciphertext": string | null,"company_id": string,"connected_at": string,"connected_by": string | null,"created_at": string,"fb_user_id": string,"fb_user_name": string,"granted_scopes": (string)[],"has_access_token": boolean | null,"id": string,"status": string,"status_message": string | null,"token_expires_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "access_token_ciphertext"?: string | null,"company_id": string,"connected_at"?: string,"connected_by"?: string | null,"created_at"?: string,"fb_user_id": string,"fb_user_name": string,"granted_scopes"?: (string)[],"has_access_token"?: never,"id"?: string,"status"?: string,"status_message"?: string | null,"token_expires_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "access_token_ciphertext"?: string | null,"company_id"?: string,"connected_at"?: string,"connected_by"?: string | null,"created_at"?: string,"fb_user_id"?: string,"fb_user_name"?: string,"granted_scopes"?: (string)[],"has_access_token"?: never,"id"?: string,"status"?: string,"status_message"?: string | null,"token_expires_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"pixel_configs": {
                   Row: {
                     "access_token_ciphertext": string | null,"action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
@@ -431,6 +526,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"meta_connection_details": {
+                  Row: {
+                    "active_ad_accounts": number | null,"company_id": string,"connected_at": string,"fb_user_id": string,"fb_user_name": string,"granted_scopes": (string)[],"has_access_token": boolean | null,"id": string,"status": string | null,"status_message": string | null,"token_expires_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                           "active_ad_accounts"?: never,"company_id"?: string | null,"connected_at"?: string | null,"fb_user_id"?: string | null,"fb_user_name"?: string | null,"granted_scopes"?: (string)[] | null,"has_access_token"?: boolean | null,"id"?: string | null,"status"?: never,"status_message"?: never,"token_expires_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Update: {
+                           "active_ad_accounts"?: never,"company_id"?: string | null,"connected_at"?: string | null,"fb_user_id"?: string | null,"fb_user_name"?: string | null,"granted_scopes"?: (string)[] | null,"has_access_token"?: boolean | null,"id"?: string | null,"status"?: never,"status_message"?: never,"token_expires_at"?: string | null,"updated_at"?: string | null
+                         }
+                        Relationships: [
+                    
+                  ]
                 },"pixel_config_details": {
                   Row: {
                     "action_source": string,"company_id": string,"created_at": string,"domain": string | null,"graph_version": string,"has_access_token": boolean | null,"id": string,"is_active": boolean,"name": string,"pixel_id": string,"test_event_code": string | null,"token_error": string | null,"token_status": string,"token_updated_at": string | null,"updated_at": string
@@ -465,6 +574,12 @@ isOneToOne: false
 "apply_conversion_callback":
 { Args: { "callback_id": string,"delivery_id": string,"error"?: string,"outcome": string,"platform_account_id": string,"reference"?: string }; Returns: Json
                            },
+"enqueue_meta_insights_sync":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"mark_meta_connection":
+{ Args: { "connection_id": string,"message": string,"status": string }; Returns: undefined
+                           },
 "record_dispatch":
 { Args: { "attempts"?: Json,"outcomes": Json,"tokens"?: Json }; Returns: number
                            },
@@ -473,6 +588,9 @@ isOneToOne: false
                            },
 "retry_deliveries":
 { Args: { "delivery_ids"?: (string)[],"from_time"?: string,"platform"?: string,"to_time"?: string }; Returns: Json
+                           },
+"upsert_meta_insights":
+{ Args: { "meta_ad_account_id": string,"rows": Json }; Returns: number
                            }
           }
           Enums: {

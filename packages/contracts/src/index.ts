@@ -6,4 +6,5 @@ export * from './tenancy.ts';
 export * from './tracking.ts';
 export type { Database, Json } from './database.types.ts';
 export * from './conversions.ts';
+export * from './meta-ads.ts';
 export * from './whatsapp.ts';

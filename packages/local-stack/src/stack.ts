@@ -15,7 +15,7 @@ import { startBootstrappedCluster } from './bootstrap.ts';
 import { createAuthService } from './auth.ts';
 import { startGateway } from './gateway.ts';
 import { startNetWorker } from './net-worker.ts';
-import { startSandbox } from '../../platform-sandbox/src/server.ts';
+import { sandboxMetaApp, startSandbox } from '../../platform-sandbox/src/server.ts';
 import { applyMigrations } from './supabase-cli.ts';
 import { vendorContracts } from '../../../scripts/vendor-contracts.ts';
 import { paraglideOptions } from '../../../web/paraglide.options.ts';
@@ -250,6 +250,10 @@ export async function startStack(options: StackOptions & { durable?: boolean; re
       SUPABASE_DB_URL: env.DB_URL,
       RASTRO_ENCRYPTION_KEY: secrets.encryptionKey,
       META_GRAPH_URL: `${env.SANDBOX_URL}/meta`,
+      // Meta Ads (decision 0014): the sandbox's app, and its OAuth dialog instead of www.facebook.com.
+      META_APP_ID: sandboxMetaApp.appId,
+      META_APP_SECRET: sandboxMetaApp.appSecret,
+      META_OAUTH_DIALOG_URL: `${env.SANDBOX_URL}/meta`,
       GOOGLE_ADS_URL: `${env.SANDBOX_URL}/google-ads`,
       TIKTOK_URL: `${env.SANDBOX_URL}/tiktok`,
       LINKEDIN_URL: `${env.SANDBOX_URL}/linkedin`,

@@ -198,3 +198,6 @@ function send(outgoing: ServerResponse, response: PlatformResponse): void {
 function pathOnly(url: string | undefined): string {
   return (url ?? '/').split('?')[0];
 }
+
+// The Meta Graph stand-ins' app credentials and seeded profiles, for the local stack and demo seeds.
+export { adsOf, sandboxMetaApp, sandboxMetaProfiles, sandboxMetaSeedToken } from './platforms/meta-graph.ts';

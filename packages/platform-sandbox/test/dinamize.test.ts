@@ -302,7 +302,7 @@ describe('faults and recording', () => {
 
   it('answers an unknown route with HTTP 404 and a wrong control path or method precisely', async () => {
     expect((await postJson(api('/emkt/contact/delete'), {}, jsonHeaders)).status).toBe(404);
-    expect((await call(`${sandbox.url}/__sandbox/platforms/meta`)).status).toBe(404);
+    expect((await call(`${sandbox.url}/__sandbox/platforms/google-ads`)).status).toBe(404);
     const wrongMethod = await call(`${control()}/settings`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');

@@ -6,9 +6,9 @@ import { createConversionService } from './conversion-service.ts';
 import { createDinamize } from './dinamize.ts';
 import { googleAds } from './google-ads.ts';
 import { linkedin } from './linkedin.ts';
-import { meta } from './meta.ts';
+import { createMeta } from './meta.ts';
 import { tiktok } from './tiktok.ts';
 
 export function createPlatforms(): Platform[] {
-  return [meta, googleAds, tiktok, linkedin, createDinamize(), createConversionService()];
+  return [createMeta(), googleAds, tiktok, linkedin, createDinamize(), createConversionService()];
 }

@@ -14,6 +14,7 @@ export type RecordedRequest = {
   platform: string;
   method: string;
   path: string;
+  query: Record<string, string | string[]>;
   headers: Record<string, string>;
   body: Json;
   status: number;
