@@ -71,6 +71,9 @@ function proxy(req: IncomingMessage, res: ServerResponse, port: number, path: st
       if (--pending > 0) return;
       head();
       res.end(Buffer.concat(chunks));
+      // The rest of the body is never sent upstream: close that half-finished request, or its
+      // connection stays open waiting for bytes that will not come.
+      upstream.destroy();
     };
     upstreamRes.once('end', forward);
     req.once('end', forward);
