@@ -2,7 +2,7 @@
 // tracked link, the open pixel, an unsubscribe footer to the console's public page, and the headers
 // RFC 2369 / RFC 8058 ask for (List-Unsubscribe with the one-click https URL, List-Unsubscribe-Post).
 // The CTAs are the anchors mtrk.html_ctas finds: every <a … href="http(s)://…">…</a>, in order.
-import { signId } from './email-ids.ts';
+import { signId, type TrackingKey } from './email-ids.ts';
 
 const ctaAnchor = /<a\s[^>]*?href\s*=\s*"(https?:\/\/[^"]+)"[^>]*>[\s\S]*?<\/a>/gi;
 
@@ -60,16 +60,14 @@ function htmlToText(html: string): string {
     .replace(/<[^>]+>/g, '').replace(/&nbsp;/g, ' ').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
 }
 
-export async function renderMessage(
+export function renderMessage(
   campaign: CampaignContent,
   message: MessageToRender,
   urls: TrackingUrls,
-  key?: CryptoKey,
-): Promise<RenderedMessage> {
-  const messageToken = await signId('message', message.messagePublicId, key);
-  const links = await Promise.all(
-    message.linkPublicIds.map(async (id) => `${urls.trackingBase}/c/${await signId('link', id, key)}`),
-  );
+  key?: TrackingKey,
+): RenderedMessage {
+  const messageToken = signId('message', message.messagePublicId, key);
+  const links = message.linkPublicIds.map((id) => `${urls.trackingBase}/c/${signId('link', id, key)}`);
   const oneClick = `${urls.trackingBase}/u/${messageToken}`;
   const page = `${urls.consoleBase}/unsubscribe/${messageToken}`;
   const footer =

@@ -127,7 +127,7 @@ async function sendBatch(
   }
 
   const eligible = batch.filter((row) => row.eligible);
-  const toSend = await Promise.all(eligible.map((row) =>
+  const toSend = eligible.map((row) =>
     renderMessage(
       campaign,
       {
@@ -139,7 +139,7 @@ async function sendBatch(
       } satisfies MessageToRender,
       urls,
     )
-  ));
+  );
   const outcomes: SendOutcome[] = toSend.length > 0 ? await transportFor(campaign.transport).send(toSend) : [];
   const results = [
     ...outcomes.map((o) => ({

@@ -67,6 +67,9 @@ stackTest('email-tracking: pixel records an open and is never cached; machines a
     is_machine: true,
     machine_reason: 'Gmail image proxy',
   }]);
+  // Opens wait in mtrk.pending_events until a fold (a request runs one when none ran for 2 s, pg_cron
+  // every minute); this is the minute job's run, now.
+  await db.query('select mtrk.fold_pending_events()');
   const { rows: [metrics] } = await db.query(
     'select unique_opens, machine_opens from mtrk.campaign_metrics where campaign_id = $1',
     [fx.campaignId],

@@ -12,7 +12,7 @@
 // request carrying a query string is refused). Opens and clicks by machines are recorded as such.
 import { z } from 'zod';
 import { dbPool } from '../_shared/db.ts';
-import { signId, type TokenKind, verifyId } from '../_shared/email-ids.ts';
+import { signId, type TokenKind, type TrackingKey, verifyId } from '../_shared/email-ids.ts';
 import { machineReason } from '../_shared/email-machines.ts';
 import { errorResponse, HttpError, toErrorResponse } from '../_shared/errors.ts';
 
@@ -51,8 +51,8 @@ function allow(req: Request, methods: string[]): void {
   }
 }
 
-async function verified(kind: TokenKind, token: string, what: string): Promise<string> {
-  const publicId = await verifyId(kind, token);
+function verified(kind: TokenKind, token: string, what: string): string {
+  const publicId = verifyId(kind, token);
   if (!publicId) throw new HttpError(404, `${what}_not_found`, `No such ${what}`);
   return publicId;
 }
@@ -63,11 +63,12 @@ function userAgent(req: Request): string | null {
 
 async function open(req: Request, token: string): Promise<Response> {
   allow(req, ['GET', 'HEAD']);
-  const messageId = await verified('message', token, 'message');
-  const { rows: [row] } = await dbPool().query<{ found: boolean }>(
-    'select mtrk.track_open($1, $2, $3) as found',
-    [messageId, userAgent(req), machineReason(req)],
-  );
+  const messageId = verified('message', token, 'message');
+  const { rows: [row] } = await dbPool().query<{ found: boolean }>({
+    name: 'email-tracking open', // prepared once per connection: opens and clicks are the hot path
+    text: 'select mtrk.track_open($1, $2, $3) as found',
+    values: [messageId, userAgent(req), machineReason(req)],
+  });
   if (!row.found) throw new HttpError(404, 'message_not_found', 'No such message');
   return new Response(req.method === 'HEAD' ? null : pixel, {
     headers: { 'content-type': 'image/gif', 'content-length': String(pixel.length), ...noStore },
@@ -85,25 +86,26 @@ type ClickTarget = {
 };
 
 /** The registered URL with the campaign's UTMs (those the URL already has win) and mid / rid. */
-export async function redirectTarget(target: ClickTarget, key?: CryptoKey): Promise<string> {
+export function redirectTarget(target: ClickTarget, key?: TrackingKey): string {
   const url = new URL(target.url);
   for (const name of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content'] as const) {
     if (!url.searchParams.has(name)) url.searchParams.set(name, target[name]);
   }
-  url.searchParams.set('mid', await signId('message', target.message_public_id, key));
-  url.searchParams.set('rid', await signId('contact', target.contact_public_id, key));
+  url.searchParams.set('mid', signId('message', target.message_public_id, key));
+  url.searchParams.set('rid', signId('contact', target.contact_public_id, key));
   return url.toString();
 }
 
 async function click(req: Request, token: string): Promise<Response> {
   allow(req, ['GET', 'HEAD']);
-  const linkId = await verified('link', token, 'link');
-  const { rows: [target] } = await dbPool().query<ClickTarget>(
-    'select * from mtrk.track_click($1, $2, $3)',
-    [linkId, userAgent(req), machineReason(req)],
-  );
+  const linkId = verified('link', token, 'link');
+  const { rows: [target] } = await dbPool().query<ClickTarget>({
+    name: 'email-tracking click',
+    text: 'select * from mtrk.track_click($1, $2, $3)',
+    values: [linkId, userAgent(req), machineReason(req)],
+  });
   if (!target) throw new HttpError(404, 'link_not_found', 'No such link');
-  return new Response(null, { status: 302, headers: { location: await redirectTarget(target), ...noStore } });
+  return new Response(null, { status: 302, headers: { location: redirectTarget(target), ...noStore } });
 }
 
 async function readSmallBody(req: Request): Promise<string> {
@@ -129,7 +131,7 @@ function isOneClick(contentType: string, body: string): boolean {
 
 async function unsubscribe(req: Request, token: string): Promise<Response> {
   allow(req, ['GET', 'POST']);
-  const messageId = await verified('message', token, 'message');
+  const messageId = verified('message', token, 'message');
   if (req.method === 'GET') {
     const { rows: [row] } = await dbPool().query<{ info: unknown }>('select mtrk.unsubscribe_info($1) as info', [
       messageId,

@@ -1,0 +1,84 @@
+-- Opens and clicks recorded by email-tracking are queued in mtrk.pending_events and folded into the
+-- aggregates by mtrk.fold_pending_events (migration 20261210000100): from the request when no fold has
+-- run for 2 s, and from pg_cron every minute. Nothing is folded twice or lost, a failing fold never
+-- fails the click that runs it, and nobody but the owner's functions reads or writes the queue.
+begin;
+\ir ../_helpers/install.psql
+select plan(22);
+
+select tests.create_user('ana@a.test');
+select tests.create_company('Empresa A', 'empresa-a');
+select tests.add_member(tests.company_id('empresa-a'), 'ana@a.test', 'owner');
+
+create temp table fx (campaign uuid, m1 bigint, m2 bigint, l1 uuid, l2 uuid, l3 uuid) on commit drop;
+do $$
+declare
+  company uuid := tests.company_id('empresa-a');
+  aud uuid; camp uuid;
+begin
+  insert into mtrk.audiences (company_id, name) values (company, 'Todos') returning id into aud;
+  insert into mtrk.campaigns (company_id, name, subject, html_content, sender_name, sender_email)
+  values (company, 'C', 'S', '<a href="https://a.test/1">Um</a><a href="https://a.test/2">Dois</a>', 'L', 'n@l.test') returning id into camp;
+  insert into mtrk.campaign_audiences values (company, camp, aud);
+  insert into mtrk.contacts (company_id, email) select company, 'c' || i || '@x.test' from generate_series(1, 2) i;
+  insert into mtrk.audience_contacts (company_id, audience_id, contact_id) select company, aud, id from mtrk.contacts where company_id = company;
+  perform mtrk._generate_messages(camp);
+  insert into fx (campaign, m1, m2)
+  select camp,
+         (select m.id from mtrk.messages m join mtrk.contacts c on c.id = m.contact_id where c.email = 'c1@x.test'),
+         (select m.id from mtrk.messages m join mtrk.contacts c on c.id = m.contact_id where c.email = 'c2@x.test');
+  update fx set l1 = (select l.public_id from mtrk.links l join mtrk.campaign_ctas t on t.id = l.cta_id where l.message_id = fx.m1 and t.position = 1),
+                l2 = (select l.public_id from mtrk.links l join mtrk.campaign_ctas t on t.id = l.cta_id where l.message_id = fx.m1 and t.position = 2),
+                l3 = (select l.public_id from mtrk.links l join mtrk.campaign_ctas t on t.id = l.cta_id where l.message_id = fx.m2 and t.position = 1);
+end
+$$;
+create function pg_temp.metrics() returns table (clicks int, unique_clicks int, opens int, unique_opens int)
+language sql as $f$ select clicks, unique_clicks, opens, unique_opens from mtrk.campaign_metrics where campaign_id = (select campaign from fx) $f$;
+
+-- A lone click after a quiet spell folds itself at once.
+update mtrk.fold_state set last_folded_at = now() - interval '1 minute';
+select is((select url from mtrk.track_click((select l1 from fx), 'Mozilla/5.0', null)), 'https://a.test/1', 'the click answers its URL');
+select is((select count(*)::int from mtrk.pending_events), 0, 'a lone click is folded in its own request');
+select results_eq('select * from pg_temp.metrics()', $$values (1, 1, 0, 1)$$, 'and counted: one click, one unique click, a unique open');
+
+-- Within 2 s of a fold, clicks and opens wait in the queue; the aggregates do not move.
+select is((select url from mtrk.track_click((select l2 from fx), 'Mozilla/5.0', null)), 'https://a.test/2', 'a second click answers');
+select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'Mozilla/5.0', null), 'an open is recorded');
+select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'GoogleImageProxy', 'Gmail image proxy'), 'a machine open is recorded');
+select is((select count(*)::int from mtrk.pending_events), 3, 'three events wait');
+select results_eq('select * from pg_temp.metrics()', $$values (1, 1, 0, 1)$$, 'the aggregates have not moved yet');
+select is((select count(*)::int from mtrk.events where campaign_id = (select campaign from fx)), 4, 'every event is in mtrk.events already');
+
+-- The fold takes them all, once.
+select is(mtrk.fold_pending_events(), 3, 'the fold takes the three');
+select results_eq('select * from pg_temp.metrics()', $$values (2, 1, 1, 2)$$, 'then the campaign counts them: machine open apart, one unique click per message');
+select results_eq($$select position, clicks, unique_clicks from mtrk.campaign_ctas where campaign_id = (select campaign from fx) order by position$$,
+  $$values (1, 1, 1), (2, 1, 1)$$, 'and the CTAs');
+select results_eq($$select machine_opens from mtrk.campaign_metrics where campaign_id = (select campaign from fx)$$, $$values (1)$$, 'machine opens apart');
+select is(mtrk.fold_pending_events(), 0, 'a second fold finds nothing');
+select is((select last_folded from mtrk.fold_state), 0, 'fold_state says what the last fold did');
+
+-- A statement with any other event folds at once (sends and bounces are read immediately).
+insert into mtrk.events (company_id, campaign_id, message_id, contact_id, link_id, type, source)
+select m.company_id, m.campaign_id, m.id, m.contact_id, null, t, s from fx join mtrk.messages m on m.id = fx.m2,
+  (values ('delivered', 'webhook'), ('open', 'tracking')) v (t, s);
+select is((select count(*)::int from mtrk.pending_events), 0, 'a mixed statement is not queued');
+select results_eq('select * from pg_temp.metrics()', $$values (2, 1, 2, 2)$$, 'its open counted at once');
+
+-- A fold that fails does not fail the click that runs it: the event stays queued and a warning says why.
+update mtrk.fold_state set last_folded_at = now() - interval '1 minute';
+alter table mtrk.campaign_ctas add constraint test_refuses_folds check (clicks < 2) not valid;
+select is((select url from mtrk.track_click((select l3 from fx), 'Mozilla/5.0', null)), 'https://a.test/1', 'the click still answers when its fold fails');
+select is((select count(*)::int from mtrk.pending_events), 1, 'and its event stays queued for the next fold');
+alter table mtrk.campaign_ctas drop constraint test_refuses_folds;
+select is(mtrk.fold_pending_events(), 1, 'which takes it');
+
+-- Nobody reads or writes the queue or its state directly.
+select tests.authenticate_as('ana@a.test');
+select throws_ok('select 1 from mtrk.pending_events', '42501', null, 'a member cannot read the queue');
+select tests.authenticate_as_service_role();
+select throws_ok('delete from mtrk.fold_state', '42501', null, 'service_role cannot touch fold_state but through the fold');
+select tests.clear_authentication();
+
+select * from finish();
+rollback;
