@@ -12,38 +12,38 @@
 -- aggregate rows are also upserted in key order, so two batches spanning the same campaigns cannot
 -- deadlock. Every data-modifying part runs once and to completion.
 --
--- 2. Opens and clicks no longer fold into the aggregates inside the request that records them (decision
--- 0012, "Metrics"). Every click used to update its campaign's row in campaign_metrics, its day in
--- campaign_metrics_daily and its CTA, so concurrent clicks on one campaign queued on those rows until
--- each commit. Now:
---   * a statement that inserts only opens and clicks of the email-tracking function (source
---     'tracking') copies them into mtrk.pending_events and changes no aggregate;
---   * mtrk.fold_pending_events() deletes up to max_events pending rows in one statement, and the
---     statement trigger on that delete runs the same mtrk._apply_events over the deleted rows;
---   * it runs from the request itself when no fold has run for 2 s (so one request in a busy second
---     pays for a fold of everything queued, and a lone click after a quiet spell is folded at once),
---     and from pg_cron every minute for what a lull leaves behind.
--- Every other event (sends, deliveries, bounces, complaints, unsubscribes, simulator events) still
--- folds in its own statement: the send throttle, the 2 s machine-open rule and contact status read
--- those at once. The machine-click rule reads mtrk.events itself, so it sees unfolded clicks.
+-- 2. Opens and clicks no longer touch the aggregates, nor even mtrk.events, inside the request that
+-- records them (decision 0012, "Metrics"). Every click used to update its campaign's row in
+-- campaign_metrics, its day in campaign_metrics_daily and its CTA, so concurrent clicks on one campaign
+-- queued on those rows until each commit; and an insert into mtrk.events pays four foreign-key checks,
+-- four indexes and the fold. Now:
+--   * mtrk.track_open / mtrk.track_click append the event to mtrk.pending_events, a narrow queue;
+--   * mtrk.fold_pending_events() moves up to max_events of them into mtrk.events in one statement
+--     (delete … returning, insert … select), whose statement trigger folds them as it folds any insert;
+--   * it runs from a tracking request when no fold has run for 2 s (one request in a busy second pays
+--     for a fold of everything queued, and a lone click after a quiet spell is folded at once), and
+--     from pg_cron every minute for what a lull leaves behind.
+-- Everything else that writes mtrk.events (sends, deliveries, bounces, complaints, unsubscribes,
+-- simulator events) is folded in its own statement, as before: the send throttle, the 2 s machine-open
+-- rule and contact status read those at once. The machine-click rule reads the queue and the log.
 
 create table mtrk.pending_events (
-  event_id bigint not null,
   company_id uuid not null,
+  campaign_id uuid not null,
   message_id bigint not null,
+  contact_id uuid not null,
   link_id bigint,
-  type text not null,
+  type text not null constraint open_or_click check (type in ('open', 'click')),
   is_machine boolean not null,
-  bounce_kind text,
-  source text not null,
-  occurred_at timestamptz not null,
-  queued_at timestamptz not null default now(),
-  -- Gone with its message, its contact (erasure) or its company, as the message is.
+  machine_reason text,
+  user_agent text,
+  occurred_at timestamptz not null default now(),
+  -- Gone with its message (and so with its contact on erasure, its campaign or its company).
   constraint message_belongs_to_company foreign key (company_id, message_id)
     references mtrk.messages (company_id, id) on delete cascade
 );
 comment on table mtrk.pending_events is
-  'Opens and clicks recorded by email-tracking and not yet folded into the aggregates (mtrk.fold_pending_events). Service-only; a row is deleted when folded. Its length is the dashboards'' lag.';
+  'Opens and clicks recorded by email-tracking, not yet moved into mtrk.events and folded into the aggregates (mtrk.fold_pending_events). Service-only; its length is the dashboards'' lag.';
 create index idx_pending_events_message_id on mtrk.pending_events (message_id);
 alter table mtrk.pending_events enable row level security;
 revoke all on mtrk.pending_events from anon, authenticated, service_role;
@@ -58,21 +58,11 @@ insert into mtrk.fold_state default values;
 alter table mtrk.fold_state enable row level security;
 revoke all on mtrk.fold_state from anon, authenticated, service_role;
 
--- The fold, in one statement (1), which begins with the queueing of (2): on mtrk.events a statement made only of tracking
--- opens and clicks is queued instead; on mtrk.pending_events (delete … referencing old table as
--- new_events) the deleted rows are folded.
+-- The fold, in one statement (1).
 create or replace function mtrk._apply_events() returns trigger
 language plpgsql security definer set search_path = '' set client_min_messages = warning
 as $$
 begin
-  if tg_table_name = 'events'
-     and not exists (select 1 from new_events e where e.source <> 'tracking' or e.type not in ('open', 'click')) then
-    insert into mtrk.pending_events (event_id, company_id, message_id, link_id, type, is_machine, bounce_kind, source, occurred_at)
-    select e.id, e.company_id, e.message_id, e.link_id, e.type, e.is_machine, e.bounce_kind, e.source, e.occurred_at
-    from new_events e;
-    return null;
-  end if;
-
   with per_message as (
     select e.message_id,
            min(e.occurred_at) as first_at,
@@ -219,10 +209,6 @@ begin
 end
 $$;
 
-create trigger pending_events_fold after delete on mtrk.pending_events
-  referencing old table as new_events
-  for each statement execute function mtrk._apply_events();
-
 create function mtrk.fold_pending_events(max_events integer default 50000)
 returns integer
 language plpgsql security definer set search_path = ''
@@ -234,15 +220,24 @@ begin
   if not pg_try_advisory_xact_lock(hashtext('mtrk.fold_pending_events')) then
     return 0;
   end if;
-  delete from mtrk.pending_events p
-  where p.ctid = any (array(select q.ctid from mtrk.pending_events q limit greatest(fold_pending_events.max_events, 1)));
+  with moved as (
+    delete from mtrk.pending_events p
+    where p.ctid = any (array(select q.ctid from mtrk.pending_events q limit greatest(fold_pending_events.max_events, 1)))
+    returning p.*
+  )
+  insert into mtrk.events (company_id, campaign_id, message_id, contact_id, link_id, type, is_machine, machine_reason, source,
+                           user_agent, occurred_at)
+  select m.company_id, m.campaign_id, m.message_id, m.contact_id, m.link_id, m.type, m.is_machine, m.machine_reason, 'tracking',
+         m.user_agent, m.occurred_at
+  from moved m
+  order by m.occurred_at;
   get diagnostics folded = row_count;
   update mtrk.fold_state set last_folded_at = clock_timestamp(), last_folded = folded;
   return folded;
 end
 $$;
 comment on function mtrk.fold_pending_events(integer) is
-  'Folds up to max_events queued opens and clicks into messages, links, CTAs and the campaign aggregates, in one statement; returns how many. pg_cron mtrk-fold-events runs it every minute, and tracking requests run it when no fold has run for 2 s.';
+  'Moves up to max_events queued opens and clicks into mtrk.events, whose trigger folds them into messages, links, CTAs and the campaign aggregates, in one statement; returns how many. pg_cron mtrk-fold-events runs it every minute, and tracking requests run it when no fold has run for 2 s.';
 
 -- Called by track_open / track_click after their insert. The fold runs in a subtransaction: if it
 -- fails, the request still records its event (queued), a warning says why, and the next fold — the
@@ -278,9 +273,8 @@ begin
   if reason is null and msg.sent_at is not null and now() - msg.sent_at < interval '2 seconds' then
     reason := 'opened within 2 s of sending';
   end if;
-  insert into mtrk.events (company_id, campaign_id, message_id, contact_id, type, is_machine, machine_reason, source, user_agent)
-  values (msg.company_id, msg.campaign_id, msg.id, msg.contact_id, 'open', reason is not null, reason, 'tracking',
-          left(track_open.user_agent, 500));
+  insert into mtrk.pending_events (company_id, campaign_id, message_id, contact_id, type, is_machine, machine_reason, user_agent)
+  values (msg.company_id, msg.campaign_id, msg.id, msg.contact_id, 'open', reason is not null, reason, left(track_open.user_agent, 500));
   perform mtrk._fold_if_due();
   return true;
 end
@@ -304,13 +298,19 @@ begin
   if reason is null and msg.sent_at is not null and now() - msg.sent_at < interval '10 seconds' then
     reason := 'clicked within 10 s of sending';
   end if;
-  if reason is null and (select count(distinct e.link_id) from mtrk.events e
-                         where e.message_id = msg.id and e.type = 'click' and e.link_id <> link.id
-                           and e.occurred_at > now() - interval '5 seconds') >= 2 then
+  -- Clicks of the last 5 s are in the queue or, once folded, in the log.
+  if reason is null and (select count(distinct x.link_id)
+                         from (select e.link_id from mtrk.events e
+                               where e.message_id = msg.id and e.type = 'click' and e.occurred_at > now() - interval '5 seconds'
+                               union all
+                               select p.link_id from mtrk.pending_events p
+                               where p.message_id = msg.id and p.type = 'click' and p.occurred_at > now() - interval '5 seconds') x
+                         where x.link_id <> link.id) >= 2 then
     reason := 'clicked with two other links of the message within 5 s';
   end if;
-  insert into mtrk.events (company_id, campaign_id, message_id, contact_id, link_id, type, is_machine, machine_reason, source, user_agent)
-  values (msg.company_id, msg.campaign_id, msg.id, msg.contact_id, link.id, 'click', reason is not null, reason, 'tracking',
+  insert into mtrk.pending_events (company_id, campaign_id, message_id, contact_id, link_id, type, is_machine, machine_reason,
+                                   user_agent)
+  values (msg.company_id, msg.campaign_id, msg.id, msg.contact_id, link.id, 'click', reason is not null, reason,
           left(track_click.user_agent, 500));
   perform mtrk._fold_if_due();
   return query

@@ -59,6 +59,9 @@ stackTest('email-tracking: pixel records an open and is never cached; machines a
 
   await (await get(`/o/${token}.gif`, { headers: { 'user-agent': 'Mozilla/5.0 (via ggpht.com GoogleImageProxy)' } }))
     .arrayBuffer();
+  // Opens wait in mtrk.pending_events until a fold (a request runs one when none ran for 2 s, pg_cron
+  // every minute); this is the minute job's run, now.
+  await db.query('select mtrk.fold_pending_events()');
   const { rows } = await db.query(
     `select is_machine, machine_reason from mtrk.events where message_id = $1 and type = 'open' order by id`,
     [message.id],
@@ -67,9 +70,6 @@ stackTest('email-tracking: pixel records an open and is never cached; machines a
     is_machine: true,
     machine_reason: 'Gmail image proxy',
   }]);
-  // Opens wait in mtrk.pending_events until a fold (a request runs one when none ran for 2 s, pg_cron
-  // every minute); this is the minute job's run, now.
-  await db.query('select mtrk.fold_pending_events()');
   const { rows: [metrics] } = await db.query(
     'select unique_opens, machine_opens from mtrk.campaign_metrics where campaign_id = $1',
     [fx.campaignId],
@@ -97,6 +97,7 @@ stackTest('email-tracking: a click redirects to the registered URL with UTMs, mi
 
   const head = await get(`/c/${await signId('link', message.linkPublicIds[1])}`, { method: 'HEAD' });
   assert.equal(head.status, 302);
+  await db.query('select mtrk.fold_pending_events()'); // the queue into the log, as the minute job does
   const { rows } = await db.query(
     `select e.is_machine, e.machine_reason, t.position from mtrk.events e join mtrk.links l on l.id = e.link_id
      join mtrk.campaign_ctas t on t.id = l.cta_id where e.message_id = $1 and e.type = 'click' order by e.id`,

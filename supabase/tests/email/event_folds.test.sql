@@ -1,10 +1,11 @@
--- Opens and clicks recorded by email-tracking are queued in mtrk.pending_events and folded into the
--- aggregates by mtrk.fold_pending_events (migration 20261210000100): from the request when no fold has
--- run for 2 s, and from pg_cron every minute. Nothing is folded twice or lost, a failing fold never
--- fails the click that runs it, and nobody but the owner's functions reads or writes the queue.
+-- Opens and clicks recorded by email-tracking wait in mtrk.pending_events until mtrk.fold_pending_events
+-- moves them into mtrk.events, whose trigger folds them into the aggregates (migration 20261210000100):
+-- from the request when no fold has run for 2 s, and from pg_cron every minute. Nothing is folded twice
+-- or lost, a failing fold never fails the click that runs it, an erased contact's queued events go with
+-- it, and nobody but the owner's functions reads or writes the queue.
 begin;
 \ir ../_helpers/install.psql
-select plan(22);
+select plan(25);
 
 select tests.create_user('ana@a.test');
 select tests.create_company('Empresa A', 'empresa-a');
@@ -47,10 +48,13 @@ select ok(mtrk.track_open((select public_id from mtrk.messages where id = (selec
 select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'GoogleImageProxy', 'Gmail image proxy'), 'a machine open is recorded');
 select is((select count(*)::int from mtrk.pending_events), 3, 'three events wait');
 select results_eq('select * from pg_temp.metrics()', $$values (1, 1, 0, 1)$$, 'the aggregates have not moved yet');
-select is((select count(*)::int from mtrk.events where campaign_id = (select campaign from fx)), 4, 'every event is in mtrk.events already');
+select is((select count(*)::int from mtrk.events where campaign_id = (select campaign from fx)), 1, 'only the folded click is in mtrk.events yet');
 
 -- The fold takes them all, once.
 select is(mtrk.fold_pending_events(), 3, 'the fold takes the three');
+select results_eq($$select type, is_machine, source from mtrk.events where campaign_id = (select campaign from fx) order by id$$,
+  $$values ('click', false, 'tracking'), ('click', false, 'tracking'), ('open', false, 'tracking'), ('open', true, 'tracking')$$,
+  'into the log, as recorded');
 select results_eq('select * from pg_temp.metrics()', $$values (2, 1, 1, 2)$$, 'then the campaign counts them: machine open apart, one unique click per message');
 select results_eq($$select position, clicks, unique_clicks from mtrk.campaign_ctas where campaign_id = (select campaign from fx) order by position$$,
   $$values (1, 1, 1), (2, 1, 1)$$, 'and the CTAs');
@@ -58,11 +62,11 @@ select results_eq($$select machine_opens from mtrk.campaign_metrics where campai
 select is(mtrk.fold_pending_events(), 0, 'a second fold finds nothing');
 select is((select last_folded from mtrk.fold_state), 0, 'fold_state says what the last fold did');
 
--- A statement with any other event folds at once (sends and bounces are read immediately).
+-- What other writers insert into mtrk.events (sends, webhooks, the simulator) folds at once.
 insert into mtrk.events (company_id, campaign_id, message_id, contact_id, link_id, type, source)
 select m.company_id, m.campaign_id, m.id, m.contact_id, null, t, s from fx join mtrk.messages m on m.id = fx.m2,
-  (values ('delivered', 'webhook'), ('open', 'tracking')) v (t, s);
-select is((select count(*)::int from mtrk.pending_events), 0, 'a mixed statement is not queued');
+  (values ('delivered', 'webhook'), ('open', 'simulator')) v (t, s);
+select is((select count(*)::int from mtrk.pending_events), 0, 'a direct insert into the log is not queued');
 select results_eq('select * from pg_temp.metrics()', $$values (2, 1, 2, 2)$$, 'its open counted at once');
 
 -- A fold that fails does not fail the click that runs it: the event stays queued and a warning says why.
@@ -72,6 +76,11 @@ select is((select url from mtrk.track_click((select l3 from fx), 'Mozilla/5.0', 
 select is((select count(*)::int from mtrk.pending_events), 1, 'and its event stays queued for the next fold');
 alter table mtrk.campaign_ctas drop constraint test_refuses_folds;
 select is(mtrk.fold_pending_events(), 1, 'which takes it');
+
+-- Erasure: a queued event goes with its contact (and so with its message).
+select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'Mozilla/5.0', null), 'one more open waits');
+delete from mtrk.contacts where email = 'c2@x.test';
+select is((select count(*)::int from mtrk.pending_events), 0, 'deleting the contact removes its queued events');
 
 -- Nobody reads or writes the queue or its state directly.
 select tests.authenticate_as('ana@a.test');

@@ -3,7 +3,7 @@
 -- unique opens/clicks once per message, machine events apart, CTA ranking, contact deliverability.
 begin;
 \ir ../_helpers/install.psql
-select plan(26);
+select plan(24);
 
 select tests.create_user('ana@a.test');
 select tests.create_company('Empresa A', 'empresa-a');
@@ -52,10 +52,6 @@ insert into mtrk.events (company_id, campaign_id, message_id, contact_id, link_i
 select m.company_id, m.campaign_id, m.id, m.contact_id, fx.l2, 'click', 'tracking' from fx join mtrk.messages m on m.id = fx.m1
 union all
 select m.company_id, m.campaign_id, m.id, m.contact_id, null, 'open', 'tracking' from fx join mtrk.messages m on m.id = fx.m1;
--- Opens and clicks of email-tracking wait in mtrk.pending_events until a fold (event_folds.test.sql).
-select is((select clicks from mtrk.campaign_ctas where campaign_id = (select campaign from fx) and position = 2), 0,
-  'tracking opens and clicks are queued, not folded by their own statement');
-select is(mtrk.fold_pending_events(), 2, 'the fold takes both');
 
 select results_eq($$select sent, delivered, opens, unique_opens, clicks, unique_clicks, machine_opens, hard_bounces, complaints
                     from mtrk.campaign_metrics where campaign_id = (select campaign from fx)$$,
