@@ -44,7 +44,7 @@ create table mtrk.pending_events (
 );
 comment on table mtrk.pending_events is
   'Opens and clicks recorded by email-tracking, not yet moved into mtrk.events and folded into the aggregates (mtrk.fold_pending_events). Service-only; its length is the dashboards'' lag.';
-create index idx_pending_events_message_id on mtrk.pending_events (message_id);
+create index idx_pending_events_company_id_message_id on mtrk.pending_events (company_id, message_id);
 alter table mtrk.pending_events enable row level security;
 revoke all on mtrk.pending_events from anon, authenticated, service_role;
 
@@ -301,10 +301,12 @@ begin
   -- Clicks of the last 5 s are in the queue or, once folded, in the log.
   if reason is null and (select count(distinct x.link_id)
                          from (select e.link_id from mtrk.events e
-                               where e.message_id = msg.id and e.type = 'click' and e.occurred_at > now() - interval '5 seconds'
+                               where e.company_id = msg.company_id and e.message_id = msg.id and e.type = 'click'
+                                 and e.occurred_at > now() - interval '5 seconds'
                                union all
                                select p.link_id from mtrk.pending_events p
-                               where p.message_id = msg.id and p.type = 'click' and p.occurred_at > now() - interval '5 seconds') x
+                               where p.company_id = msg.company_id and p.message_id = msg.id and p.type = 'click'
+                                 and p.occurred_at > now() - interval '5 seconds') x
                          where x.link_id <> link.id) >= 2 then
     reason := 'clicked with two other links of the message within 5 s';
   end if;
@@ -331,8 +333,8 @@ insert into ops.expected_cron_jobs (jobname, does, migration) values
   ('mtrk-fold-events', 'after a lull, the last opens and clicks never reach the dashboards',
    '20261210000200_defer_tracking_event_folds.sql');
 
--- The machine-click rule asks for a message's clicks of the last 5 s on every click: (message_id,
--- occurred_at) answers that with a range instead of every event the message ever had, and still
--- serves the cascades and drill-downs the message_id index served.
-create index idx_events_message_id_occurred_at on mtrk.events (message_id, occurred_at);
+-- The machine-click rule asks for a message's clicks of the last 5 s on every click: (company_id,
+-- message_id, occurred_at) answers that with a range instead of every event the message ever had, and
+-- is also the exact index of the foreign key to mtrk.messages (see 20261210000300).
+create index idx_events_company_id_message_id_occurred_at on mtrk.events (company_id, message_id, occurred_at);
 drop index mtrk.idx_events_message_id;

@@ -1635,6 +1635,20 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
+                },"fold_state": {
+                  Row: {
+                    "last_folded": number,"last_folded_at": string,"singleton": boolean
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "last_folded"?: number,"last_folded_at"?: string,"singleton"?: boolean
+                  }
+                  Update: {
+                    "last_folded"?: number,"last_folded_at"?: string,"singleton"?: boolean
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"lead_attributions": {
                   Row: {
                     "attributed_at": string,"campaign_id": string,"company_id": string,"contact_id": string,"lead_id": string,"message_id": number
@@ -1722,6 +1736,26 @@ isOneToOne: false
       columns: ["company_id","contact_id"]
 isOneToOne: false
       referencedRelation: "contacts"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"pending_events": {
+                  Row: {
+                    "campaign_id": string,"company_id": string,"contact_id": string,"is_machine": boolean,"link_id": number | null,"machine_reason": string | null,"message_id": number,"occurred_at": string,"type": string,"user_agent": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "campaign_id": string,"company_id": string,"contact_id": string,"is_machine": boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id": number,"occurred_at"?: string,"type": string,"user_agent"?: string | null
+                  }
+                  Update: {
+                    "campaign_id"?: string,"company_id"?: string,"contact_id"?: string,"is_machine"?: boolean,"link_id"?: number | null,"machine_reason"?: string | null,"message_id"?: number,"occurred_at"?: string,"type"?: string,"user_agent"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "message_belongs_to_company"
+      columns: ["company_id","message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
       referencedColumns: ["company_id","id"]
     }
                   ]
@@ -1822,6 +1856,9 @@ isOneToOne: false
               "contact_id": string
             }[]
                            },
+"_fold_if_due":
+{ Args: Record<PropertyKey, never>; Returns: undefined
+                           },
 "_generate_messages":
 { Args: { "campaign_id": string }; Returns: Json
                            },
@@ -1842,6 +1879,9 @@ isOneToOne: false
                            },
 "eligible_count":
 { Args: { "campaign_id": string }; Returns: number
+                           },
+"fold_pending_events":
+{ Args: { "max_events"?: number }; Returns: number
                            },
 "generate_messages":
 { Args: { "campaign_id": string }; Returns: Json
@@ -2190,7 +2230,21 @@ isOneToOne: false
           }
         },"public": {
           Tables: {
-            [_ in never]: never
+            "bench_links": {
+                  Row: {
+                    "n": number | null,"public_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "n"?: number | null,"public_id"?: string | null
+                  }
+                  Update: {
+                    "n"?: number | null,"public_id"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Views: {
             [_ in never]: never
