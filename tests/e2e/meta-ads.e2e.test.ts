@@ -130,11 +130,29 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !SANDBOX_URL)('meta ads page', () => 
 		expect(await page.getByTestId('meta-roi-table').innerText()).toContain('Anúncio 1 — Leads WhatsApp');
 	}, 120_000);
 
+	it('admin: disconnects a profile after confirming; its row and its settings go', async () => {
+		const { rows: [gone] } = await db.query(
+			`insert into core_marketing.meta_connections (company_id, fb_user_id, fb_user_name, status, status_message)
+			 select id, '10000000009999', 'Perfil E2E Antigo', 'EXPIRED', 'The token expired; reconnect the profile' from core.companies where slug = 'demo-rastro'
+			 returning id`
+		);
+		await signIn(page, CONSOLE_URL!, DEMO_ADMIN);
+		await open('/meta-ads');
+		const row = page.getByTestId('meta-profile').filter({ hasText: 'Perfil E2E Antigo' });
+		await row.getByTestId('meta-disconnect').locator('summary').click();
+		await row.getByRole('button', { name: 'Disconnect', exact: true }).click();
+		await expect.poll(() => page.getByTestId('meta-message').textContent()).toContain('Perfil E2E Antigo disconnected');
+		expect(await page.getByTestId('meta-profile').filter({ hasText: 'Perfil E2E Antigo' }).count()).toBe(0);
+		expect((await db.query('select 1 from core_marketing.meta_connections where id = $1', [gone.id])).rowCount).toBe(0);
+		expect(await page.getByTestId('meta-profile').filter({ hasText: VIVIANE.name }).count()).toBe(1);
+	}, 60_000);
+
 	it('viewer: reads profiles and ROI, changes nothing', async () => {
 		await signIn(page, CONSOLE_URL!, DEMO_VIEWER);
 		await open('/meta-ads');
 		expect(await page.getByTestId('meta-profile').count()).toBeGreaterThan(0);
 		expect(await page.getByTestId('meta-add-profile').count()).toBe(0);
+		expect(await page.getByTestId('meta-disconnect').count()).toBe(0);
 		expect(await page.getByTestId('meta-accounts').count()).toBe(0);
 		expect(await page.getByTestId('meta-roi-table').count()).toBe(1);
 		await fullPageScreenshot(page, `${RESULTS}meta-ads-viewer.png`);

@@ -131,6 +131,15 @@ export const actions: Actions = {
 		if (dialog.protocol !== 'https:' && dialog.protocol !== 'http:') return fail(502, { message: m.meta_ads_error_load() });
 		redirect(303, dialog.toString(), { external: [dialog.origin] });
 	},
+	disconnect: async ({ request, locals }) => {
+		const form = await request.formData();
+		const id = String(form.get('connection_id') ?? '');
+		const name = String(form.get('name') ?? '').slice(0, 200);
+		if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return fail(400, { message: m.meta_ads_form_invalid() });
+		const result = await callFunction(await accessToken(locals), { path: `meta-oauth/connections/${id}`, method: 'DELETE' });
+		if (!result.ok) return fail(result.status, { message: result.message });
+		return { message: m.meta_ads_disconnected({ name }) };
+	},
 	saveAccount: async ({ request, locals }) => {
 		const form = await request.formData();
 		const accountId = String(form.get('ad_account_id') ?? '');
