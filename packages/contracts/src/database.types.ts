@@ -2230,21 +2230,7 @@ isOneToOne: false
           }
         },"public": {
           Tables: {
-            "bench_links": {
-                  Row: {
-                    "n": number | null,"public_id": string | null
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "n"?: number | null,"public_id"?: string | null
-                  }
-                  Update: {
-                    "n"?: number | null,"public_id"?: string | null
-                  }
-                  Relationships: [
-                    
-                  ]
-                }
+            [_ in never]: never
           }
           Views: {
             [_ in never]: never
