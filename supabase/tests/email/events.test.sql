@@ -11,28 +11,10 @@ select tests.add_member(tests.company_id('empresa-a'), 'ana@a.test', 'owner');
 
 create temp table fx (campaign uuid, m1 bigint, m2 bigint, m3 bigint, l1 bigint, l2 bigint) on commit drop;
 grant select on fx to authenticated, service_role;
-do $$
-declare
-  company uuid := tests.company_id('empresa-a');
-  aud uuid; camp uuid;
-begin
-  insert into mtrk.audiences (company_id, name) values (company, 'Todos') returning id into aud;
-  insert into mtrk.campaigns (company_id, name, subject, html_content, sender_name, sender_email)
-  values (company, 'C', 'S', '<a href="https://a.test/1">Um</a><a href="https://a.test/2">Dois</a>', 'L', 'n@l.test') returning id into camp;
-  insert into mtrk.campaign_audiences values (company, camp, aud);
-  insert into mtrk.contacts (company_id, email) select company, 'c' || i || '@x.test' from generate_series(1, 3) i;
-  insert into mtrk.audience_contacts (company_id, audience_id, contact_id) select company, aud, id from mtrk.contacts where company_id = company;
-  perform mtrk._generate_messages(camp);
-  insert into fx
-  select camp,
-         (select m.id from mtrk.messages m join mtrk.contacts c on c.id = m.contact_id where c.email = 'c1@x.test'),
-         (select m.id from mtrk.messages m join mtrk.contacts c on c.id = m.contact_id where c.email = 'c2@x.test'),
-         (select m.id from mtrk.messages m join mtrk.contacts c on c.id = m.contact_id where c.email = 'c3@x.test'),
-         null, null;
-  update fx set l1 = (select l.id from mtrk.links l join mtrk.campaign_ctas t on t.id = l.cta_id where l.message_id = fx.m1 and t.position = 1),
-                l2 = (select l.id from mtrk.links l join mtrk.campaign_ctas t on t.id = l.cta_id where l.message_id = fx.m1 and t.position = 2);
-end
-$$;
+insert into fx (campaign) values (tests.email_campaign(tests.company_id('empresa-a'), 3));
+update fx set m1 = tests.email_message(campaign, 'c1@x.test'), m2 = tests.email_message(campaign, 'c2@x.test'),
+              m3 = tests.email_message(campaign, 'c3@x.test');
+update fx set l1 = tests.email_link(m1, 1), l2 = tests.email_link(m1, 2);
 
 -- One statement with a day of events; one more statement later.
 insert into mtrk.events (company_id, campaign_id, message_id, contact_id, link_id, type, bounce_kind, is_machine, machine_reason, source, occurred_at)
