@@ -22,7 +22,8 @@
 --     (delete … returning, insert … select), whose statement trigger folds them as it folds any insert;
 --   * it runs from a tracking request when no fold has run for 2 s (one request in a busy second pays
 --     for a fold of everything queued, and a lone click after a quiet spell is folded at once), and
---     from pg_cron every minute for what a lull leaves behind.
+--     from pg_cron (every 5 s where it takes seconds schedules, else every minute) for what a lull
+--     leaves behind.
 -- Everything else that writes mtrk.events (sends, deliveries, bounces, complaints, unsubscribes,
 -- simulator events) is folded in its own statement, as before: the send throttle, the 2 s machine-open
 -- rule and contact status read those at once. The machine-click rule reads the queue and the log.
@@ -330,11 +331,16 @@ $$;
 revoke execute on function mtrk.fold_pending_events(integer), mtrk._fold_if_due() from public;
 grant execute on function mtrk.fold_pending_events(integer) to service_role;
 
+-- Every 5 s where pg_cron takes seconds schedules (1.5 and later: Supabase runs 1.6), every minute
+-- where it does not (Debian 12's 1.4, the local stack's).
 select cron.unschedule(j.jobid) from cron.job j where j.jobname = 'mtrk-fold-events';
-select cron.schedule('mtrk-fold-events', '* * * * *', $$select mtrk.fold_pending_events()$$);
+select cron.schedule('mtrk-fold-events',
+                     case when regexp_split_to_array(e.extversion, '[.-]')::int[] >= array[1, 5] then '5 seconds' else '* * * * *' end,
+                     $$select mtrk.fold_pending_events()$$)
+from pg_extension e where e.extname = 'pg_cron';
 insert into ops.expected_cron_jobs (jobname, does, migration) values
   ('mtrk-fold-events', 'after a lull, the last opens and clicks never reach the dashboards',
-   '20261210000200_defer_tracking_event_folds.sql');
+   '20261210000100_email_event_folds.sql');
 
 -- The machine-click rule asks for a message's clicks of the last 5 s on every click: (company_id,
 -- message_id, occurred_at) answers that with a range instead of every event the message ever had, and

@@ -5,7 +5,7 @@
 -- it, and nobody but the owner's functions reads or writes the queue.
 begin;
 \ir ../_helpers/install.psql
-select plan(25);
+select plan(26);
 
 select tests.create_user('ana@a.test');
 select tests.create_company('Empresa A', 'empresa-a');
@@ -65,6 +65,11 @@ select is(mtrk.fold_pending_events(), 1, 'which takes it');
 select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'Mozilla/5.0', null), 'one more open waits');
 delete from mtrk.contacts where email = 'c2@x.test';
 select is((select count(*)::int from mtrk.pending_events), 0, 'deleting the contact removes its queued events');
+
+-- pg_cron folds what a lull leaves: every 5 s where it takes seconds schedules, else every minute.
+select results_eq($$select schedule from cron.job where jobname = 'mtrk-fold-events' and command = 'select mtrk.fold_pending_events()'$$,
+  $$select case when regexp_split_to_array(extversion, '[.-]')::int[] >= array[1, 5] then '5 seconds' else '* * * * *' end
+    from pg_extension where extname = 'pg_cron'$$, 'the minute (or 5-second) fold is scheduled');
 
 -- Nobody reads or writes the queue or its state directly.
 select tests.authenticate_as('ana@a.test');
