@@ -135,7 +135,7 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const id = String(form.get('connection_id') ?? '');
 		const name = String(form.get('name') ?? '').slice(0, 200);
-		if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return fail(400, { message: m.meta_ads_form_invalid() });
+		if (!MetaAdAccountConfigSchema.shape.connection_id.safeParse(id).success) return fail(400, { message: m.meta_ads_form_invalid() });
 		const result = await callFunction(await accessToken(locals), { path: `meta-oauth/connections/${id}`, method: 'DELETE' });
 		if (!result.ok) return fail(result.status, { message: result.message });
 		return { message: m.meta_ads_disconnected({ name }) };
