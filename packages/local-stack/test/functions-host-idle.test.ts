@@ -1,6 +1,6 @@
 // The functions host's request idle timeout (Supabase: no response within 150 s → 504). Runs a host of
 // its own, outside any stack, with the timeout shortened to 1 s (the host accepts only shorter values)
-// and the `slow` fixture, which answers after 200 s unless stopped.
+// and the `slow` fixture, which answers after 200 s unless stopped (or after ?ms=).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,5 +62,27 @@ describe('functions host: request idle timeout', () => {
     const res = await fetch(`http://127.0.0.1:${port}/slow?ms=10`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ waited_ms: 10 });
+  });
+});
+
+describe('functions host: concurrent requests', () => {
+  it('serves requests beside each other on one worker once every slot is busy, as a hosted isolate does', { timeout: 60_000 }, async () => {
+    const before = readFileSync(log, 'utf8').trim().split('\n').length;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => fetch(`http://127.0.0.1:${port}/slow?ms=600`, { method: 'POST' }).then(async (res) => [res.status, await res.json()])),
+    );
+    expect(answers).toEqual(Array.from({ length: 10 }, () => [200, { waited_ms: 600 }]));
+    type Logged = { ts: string; wait_ms: number; wall_ms: number; worker_pid: number; status: number };
+    const mine = readFileSync(log, 'utf8').trim().split('\n').slice(before).map((line) => JSON.parse(line) as Logged);
+    expect(mine).toHaveLength(10);
+    const pids = new Set(mine.map((m) => m.worker_pid));
+    expect(pids.size).toBeLessThanOrEqual(4); // the pool's cap per function still holds
+    // Ten requests on at most four workers: some worker had two in flight at once.
+    const spans = mine.map((m) => {
+      const start = Date.parse(m.ts) + m.wait_ms;
+      return { pid: m.worker_pid, start, end: start + m.wall_ms };
+    });
+    const overlapping = spans.some((a, i) => spans.some((b, j) => i !== j && a.pid === b.pid && a.start < b.end && b.start < a.end));
+    expect(overlapping).toBe(true);
   });
 });

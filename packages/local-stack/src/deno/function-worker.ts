@@ -1,9 +1,9 @@
 // One worker process of the local functions host (functions-host.ts): runs ONE edge function the way
 // Supabase's edge runtime does, by evaluating its index.ts, whose `Deno.serve(handler)` call is
 // captured here instead of opening a server of its own. The captured handler is then served on a
-// loopback port the host picked, one request at a time (the host never sends a second request before
-// the first one has been answered), so the host can charge this process's CPU time and memory to the
-// request it is serving. Usage: deno run … function-worker.ts <index.ts path> <port>.
+// loopback port the host picked, concurrently as a hosted isolate serves its requests; the host charges
+// this process's CPU time and memory to every request in flight. Usage: deno run … function-worker.ts
+// <index.ts path> <port>.
 // The host reads the line `functions-worker ready` on stdout; everything else the function prints
 // passes through to the stack's functions log. The process ends when the host closes its stdin.
 import { drainableBody } from './drain.ts';

@@ -1,17 +1,22 @@
 // Local stand-in for Supabase's edge runtime. Serves /<name>/… by running <functions dir>/<name>/index.ts
-// — the file Supabase deploys — in worker processes of its own (function-worker.ts), each serving ONE
-// request at a time, like the hosted runtime's isolates. Every invocation is measured against the
-// hosted limits (PLATFORMS.md "Supabase edge functions"; docs/decisions/0007-functions-host-limits.md):
-//   CPU time  — utime+stime of the worker's main thread (/proc/<pid>/task/<pid>/stat) during the request:
+// — the file Supabase deploys — in worker processes of its own (function-worker.ts). A worker serves
+// requests concurrently, as a hosted isolate does under the edge runtime's per_worker policy; a new
+// worker is started when none is idle and the function has fewer than 4, otherwise the least busy one
+// takes the request. Every invocation is measured against the hosted limits (PLATFORMS.md "Supabase
+// edge functions"; docs/decisions/0007-functions-host-limits.md):
+//   CPU time  — utime+stime of the worker's main thread (/proc/<pid>/task/<pid>/stat) during the request
+//               (with other requests in flight on the same worker, their CPU is charged to it too: never
+//               less than the request's own):
 //               the thread that runs the isolate's JavaScript and its event loop, which is what Supabase's
 //               edge runtime counts (a CLOCK_THREAD_CPUTIME_ID timer on the isolate's thread); V8's
 //               background GC and compiler threads are not charged there either. The whole process's
 //               CPU is logged beside it (process_cpu_ms) to show what those threads added;
-//   memory    — the worker's peak RSS (/proc/<pid>/status VmHWM, reset through clear_refs before each
-//               request), which includes Deno's own ~32 MB baseline: stricter than Supabase, never looser;
+//   memory    — the worker's peak RSS (/proc/<pid>/status VmHWM, reset through clear_refs when an idle
+//               worker takes a request), which includes Deno's own ~32 MB baseline and whatever other
+//               requests in flight hold: stricter than Supabase, never looser;
 //   idle time — no complete response within 150 s.
-// Over a limit the worker is killed and the caller gets Supabase's answer (546 WORKER_LIMIT, or 504 for
-// the idle timeout). Each invocation is appended as one JSON line to RASTRO_FUNCTIONS_LOG.
+// Over a limit the worker is killed and its callers get Supabase's answer (546 WORKER_LIMIT, or 504 for
+// the idle timeout), as when the hosted runtime terminates an isolate. Each invocation is appended as one JSON line to RASTRO_FUNCTIONS_LOG.
 // The gateway in front has already applied verify_jwt; the path keeps the /<name> prefix, as on Supabase.
 // Started by packages/local-stack with the project env (SUPABASE_URL, keys, DB URL, …), which every
 // worker inherits minus the host's own RASTRO_FUNCTIONS_* settings.
@@ -50,16 +55,34 @@ const clockTicksPerSecond = 100; // USER_HZ: the unit of /proc/<pid>/stat utime 
 
 type LimitHit = 'cpu' | 'memory' | 'idle_timeout';
 
+/** A request in flight on a worker: where its measurements started and what they have reached. */
+type Meter = {
+  cpuStart: number;
+  cpuUsed: number;
+  processCpuStart: number;
+  processCpuUsed: number;
+  peakBytes: number;
+  hit: LimitHit | null;
+};
+
 type Worker = {
   name: string;
   child: Deno.ChildProcess;
   pid: number;
   port: number;
-  busy: boolean;
+  /** Requests in flight; a placeholder (still starting) counts one. */
+  inFlight: number;
+  meters: Set<Meter>;
+  poller: ReturnType<typeof setInterval> | undefined;
+  /** Why the host killed it, for every request it still had in flight. */
+  killedFor: LimitHit | null;
   retired: boolean;
   exited: boolean;
   startedAt: number;
   cpuAtReadyMs: number;
+  /** The last reading (sampleWorker): main-thread CPU in ms and RSS in bytes. */
+  lastCpuMs: number;
+  lastRssBytes: number;
 };
 
 const pools = new Map<string, Worker[]>();
@@ -108,9 +131,11 @@ function ticksMs(file: string): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
-function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return match ? Number(match[1]) * 1024 : 0;
+/** The current and the peak RSS (VmRSS, VmHWM) in bytes, from one read of /proc/<pid>/status. */
+function memoryBytes(pid: number): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
 
 /** Resets the peak RSS (VmHWM) to the current RSS, so the next reading is this request's peak. */
@@ -205,11 +230,16 @@ function spawnWorker(name: string, entry: string): Promise<Worker> {
     child,
     pid: child.pid,
     port: workerPort,
-    busy: true,
+    inFlight: 1,
+    meters: new Set(),
+    poller: undefined,
+    killedFor: null,
     retired: false,
     exited: false,
     startedAt: Date.now(),
     cpuAtReadyMs: 0,
+    lastCpuMs: 0,
+    lastRssBytes: 0,
   };
   return new Promise<Worker>((resolve, reject) => {
     let settled = false;
@@ -227,6 +257,7 @@ function spawnWorker(name: string, entry: string): Promise<Worker> {
     pipeUntilReady(worker, () => {
       try {
         worker.cpuAtReadyMs = cpuMs(worker.pid);
+        worker.lastCpuMs = worker.cpuAtReadyMs;
         settle(null);
       } catch (error) {
         settle(error as Error);
@@ -241,8 +272,9 @@ function spawnWorker(name: string, entry: string): Promise<Worker> {
   });
 }
 
-function kill(worker: Worker): void {
+function kill(worker: Worker, reason: LimitHit | null = null): void {
   worker.retired = true; // never handed out again, even before its exit is noticed
+  worker.killedFor ??= reason;
   if (worker.exited) return;
   try {
     worker.child.kill('SIGKILL');
@@ -262,27 +294,43 @@ function wakeOne(name: string): void {
   waiting.get(name)?.shift()?.();
 }
 
-/** A free worker of this function, a new one while the pool has room, or the next one released. */
+function wakeAll(name: string): void {
+  for (const resume of waiting.get(name)?.splice(0) ?? []) resume();
+}
+
+const live = (w: Worker) => !w.retired && !w.exited && Boolean(w.pid);
+
+/**
+ * An idle worker of this function; else a new one while the pool has room (a cold start); else the live
+ * worker with the fewest requests in flight, which serves this one beside them (a hosted isolate takes
+ * concurrent requests); else, while every slot is still starting, the next one ready.
+ */
 async function acquire(name: string, entry: string): Promise<{ worker: Worker; cold: boolean }> {
   for (;;) {
     const pool = pools.get(name) ?? [];
     pools.set(name, pool);
-    const idle = pool.find((w) => !w.busy && !w.retired && !w.exited);
+    const idle = pool.find((w) => live(w) && w.inFlight === 0);
     if (idle) {
-      idle.busy = true;
+      idle.inFlight++;
       return { worker: idle, cold: false };
     }
     if (pool.length < maxWorkersPerFunction) {
-      const placeholder = { name, busy: true, retired: false, exited: false } as Worker;
+      const placeholder = { name, inFlight: 1, retired: false, exited: false } as Worker;
       pool.push(placeholder); // holds the slot while the process starts
       try {
         const worker = await spawnWorker(name, entry);
         pool.splice(pool.indexOf(placeholder), 1, worker);
+        wakeAll(name); // requests that found every slot starting can share it now
         return { worker, cold: true };
       } catch (error) {
         removeWorker(placeholder);
         throw error;
       }
+    }
+    const least = pool.filter(live).sort((a, b) => a.inFlight - b.inFlight)[0];
+    if (least) {
+      least.inFlight++;
+      return { worker: least, cold: false };
     }
     await new Promise<void>((resolve) => {
       const queue = waiting.get(name) ?? [];
@@ -292,22 +340,24 @@ async function acquire(name: string, entry: string): Promise<{ worker: Worker; c
   }
 }
 
-/** Back to the pool, or retired as Supabase retires an isolate past half of a budget or its lifetime. */
+/**
+ * Back to the pool, or retired as Supabase retires an isolate past half of a budget or its lifetime: a
+ * retired worker takes no new request and exits once its requests in flight are answered.
+ */
 function release(worker: Worker): void {
-  worker.busy = false;
+  worker.inFlight--;
   if (worker.exited) return;
-  try {
-    const usedCpu = cpuMs(worker.pid) - worker.cpuAtReadyMs;
-    const rss = statusBytes(worker.pid, 'VmRSS');
-    if (
-      usedCpu >= limits.cpuMs * limits.softFraction || rss >= limits.memoryBytes * limits.softFraction ||
+  // The reading taken as this request's answer arrived (sampleWorker) tells whether the worker is spent.
+  if (
+    !worker.retired && (
+      worker.lastCpuMs - worker.cpuAtReadyMs >= limits.cpuMs * limits.softFraction ||
+      worker.lastRssBytes >= limits.memoryBytes * limits.softFraction ||
       Date.now() - worker.startedAt >= limits.workerLifetimeMs
-    ) {
-      retire(worker);
-    }
-  } catch {
-    retire(worker);
+    )
+  ) {
+    worker.retired = true;
   }
+  if (worker.retired && worker.inFlight === 0) retire(worker);
   wakeOne(worker.name);
 }
 
@@ -321,7 +371,7 @@ function retire(worker: Worker): void {
 setInterval(() => {
   for (const pool of pools.values()) {
     for (const worker of pool) {
-      if (!worker.busy && !worker.retired && worker.pid && Date.now() - worker.startedAt >= limits.workerLifetimeMs) {
+      if (worker.inFlight === 0 && !worker.retired && worker.pid && Date.now() - worker.startedAt >= limits.workerLifetimeMs) {
         retire(worker);
       }
     }
@@ -352,14 +402,20 @@ type Invocation = {
 
 const summary = new Map<string, { count: number; maxCpuMs: number; maxPeakMb: number; limitHits: number }>();
 
+const logFile = invocationLog ? Deno.openSync(invocationLog, { append: true, create: true }) : null;
+const logEncoder = new TextEncoder();
+
 function record(entry: Invocation): void {
-  if (invocationLog) Deno.writeTextFileSync(invocationLog, `${JSON.stringify(entry)}\n`, { append: true });
+  logFile?.writeSync(logEncoder.encode(`${JSON.stringify(entry)}\n`));
   const s = summary.get(entry.function) ?? { count: 0, maxCpuMs: 0, maxPeakMb: 0, limitHits: 0 };
   s.count++;
   s.maxCpuMs = Math.max(s.maxCpuMs, entry.cpu_ms);
   s.maxPeakMb = Math.max(s.maxPeakMb, entry.peak_mb);
   if (entry.limit_hit) s.limitHits++;
   summary.set(entry.function, s);
+  // The human line only for what needs a look (every invocation is in the JSON log): under load one
+  // line per request cost the host and the stack's log writer more than the request itself.
+  if (!entry.cold_start && !entry.limit_hit && entry.status < 500) return;
   console.error(
     `functions host: ${entry.function} ${entry.method} ${entry.path} → ${entry.status} in ${entry.wall_ms} ms, cpu ${entry.cpu_ms} ms, ` +
       `peak ${entry.peak_mb} MB${entry.cold_start ? ' (cold start)' : ''}${
@@ -418,42 +474,17 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
   }
   const { worker, cold } = acquired;
   const requestStarted = performance.now();
-  let hit: LimitHit | null = null;
-  let cpuStart = 0;
-  let cpuUsed = 0;
-  let processCpuStart = 0;
-  let processCpuUsed = 0;
-  let peakBytes = 0;
-  const sample = () => {
-    if (worker.exited) return;
-    try {
-      const now = cpuMs(worker.pid);
-      cpuUsed = now - cpuStart;
-      processCpuUsed = processCpuMs(worker.pid) - processCpuStart;
-      peakBytes = Math.max(peakBytes, statusBytes(worker.pid, 'VmHWM'));
-      // 2 s of CPU per request, as Supabase documents it; an isolate past half of its budget is retired
-      // after its request (see release), so a request never starts on a nearly spent one.
-      if (!hit && cpuUsed > limits.cpuMs) hit = 'cpu';
-      if (!hit && peakBytes > limits.memoryBytes) hit = 'memory';
-    } catch {
-      // the process is gone; its exit is handled below
-    }
-    if (hit) kill(worker);
-  };
+  const meter: Meter = { cpuStart: 0, cpuUsed: 0, processCpuStart: 0, processCpuUsed: 0, peakBytes: 0, hit: null };
   const headers = new Headers(req.headers);
   for (const h of hopByHop) headers.delete(h);
   headers.set('accept-encoding', 'identity'); // the host's own server compresses for the caller
   let response: Response;
-  let poller: ReturnType<typeof setInterval> | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   try {
-    cpuStart = cpuMs(worker.pid);
-    processCpuStart = processCpuMs(worker.pid);
-    resetPeak(worker.pid);
-    poller = setInterval(sample, pollMs);
+    startMeter(worker, meter);
     idleTimer = setTimeout(() => {
-      hit ??= 'idle_timeout';
-      kill(worker);
+      meter.hit ??= 'idle_timeout';
+      kill(worker, 'idle_timeout');
     }, limits.idleTimeoutMs);
     const upstream = await fetch(`http://127.0.0.1:${worker.port}${url.pathname}${url.search}`, {
       method: req.method,
@@ -464,19 +495,23 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
     // Buffered in full, so the measurement covers everything the function did for this response and
     // an over-limit function never gets a response out before it is stopped.
     const body = await upstream.arrayBuffer();
-    sample();
+    sampleWorker(worker);
     const outHeaders = new Headers(upstream.headers);
     for (const h of hopByHop) outHeaders.delete(h);
-    response = hit
-      ? limitResponse(hit)
+    // A complete answer is delivered even if another request's limit has just ended the worker.
+    response = meter.hit
+      ? limitResponse(meter.hit)
       : new Response(req.method === 'HEAD' || nullBodyStatuses.has(upstream.status) ? null : body, {
         status: upstream.status,
         headers: outHeaders,
       });
   } catch (error) {
-    sample();
-    if (hit) {
-      response = limitResponse(hit);
+    sampleWorker(worker);
+    // Killed for this request's limit, or for another request's on the same worker (the hosted runtime
+    // ends every request of an isolate it terminates).
+    meter.hit ??= worker.killedFor;
+    if (meter.hit) {
+      response = limitResponse(meter.hit);
     } else {
       console.error(
         `functions host: ${name} worker ${worker.pid} failed during the request:`,
@@ -486,10 +521,11 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
       kill(worker);
     }
   } finally {
-    clearInterval(poller);
     clearTimeout(idleTimer);
+    stopMeter(worker, meter);
   }
-  if (hit) {
+  const hit = meter.hit;
+  if (hit && worker.killedFor === hit) {
     console.error(
       `functions host: ${name} worker ${worker.pid} killed: over the ${
         hit === 'cpu' ? '2 s CPU' : hit === 'memory' ? '256 MB memory' : `${limits.idleTimeoutMs / 1000} s idle`
@@ -501,15 +537,64 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
     status: response.status,
     wait_ms: Math.round(requestStarted - started),
     wall_ms: Math.round(performance.now() - requestStarted),
-    cpu_ms: Math.round(cpuUsed),
-    process_cpu_ms: Math.round(processCpuUsed),
-    peak_mb: Math.round((peakBytes / 1024 / 1024) * 10) / 10,
+    cpu_ms: Math.round(meter.cpuUsed),
+    process_cpu_ms: Math.round(meter.processCpuUsed),
+    peak_mb: Math.round((meter.peakBytes / 1024 / 1024) * 10) / 10,
     limit_hit: hit,
     cold_start: cold,
     worker_pid: worker.pid,
   });
   release(worker);
   return response;
+}
+
+// ---- measuring requests in flight ----------------------------------------------------------------------
+
+/**
+ * Starts a request's measurements. The peak RSS is reset only when the worker was idle: a reset while
+ * other requests are in flight would hide their peaks, so a request's peak is the worker's since it
+ * last had nothing to do (never less than the request's own).
+ */
+function startMeter(worker: Worker, meter: Meter): void {
+  if (worker.meters.size === 0) resetPeak(worker.pid);
+  meter.cpuStart = cpuMs(worker.pid);
+  meter.processCpuStart = processCpuMs(worker.pid);
+  worker.meters.add(meter);
+  worker.poller ??= setInterval(() => sampleWorker(worker), pollMs);
+}
+
+function stopMeter(worker: Worker, meter: Meter): void {
+  worker.meters.delete(meter);
+  if (worker.meters.size === 0 && worker.poller !== undefined) {
+    clearInterval(worker.poller);
+    worker.poller = undefined;
+  }
+}
+
+/** One reading of the worker for every request it has in flight; over a limit, the worker is killed. */
+function sampleWorker(worker: Worker): void {
+  if (worker.exited || worker.meters.size === 0) return;
+  let reason: LimitHit | null = null;
+  try {
+    const cpu = cpuMs(worker.pid);
+    const processCpu = processCpuMs(worker.pid);
+    const { rss, peak } = memoryBytes(worker.pid);
+    worker.lastCpuMs = cpu;
+    worker.lastRssBytes = rss;
+    for (const meter of worker.meters) {
+      meter.cpuUsed = cpu - meter.cpuStart;
+      meter.processCpuUsed = processCpu - meter.processCpuStart;
+      meter.peakBytes = Math.max(meter.peakBytes, peak);
+      // 2 s of CPU per request, as Supabase documents it; an isolate past half of its budget is retired
+      // (see release), so a request never starts on a nearly spent one.
+      if (!meter.hit && meter.cpuUsed > limits.cpuMs) meter.hit = 'cpu';
+      if (!meter.hit && meter.peakBytes > limits.memoryBytes) meter.hit = 'memory';
+      reason ??= meter.hit;
+    }
+  } catch {
+    // the process is gone; its exit is handled by the requests' own fetch failing
+  }
+  if (reason) kill(worker, reason);
 }
 
 function shutdown(): void {
