@@ -301,9 +301,10 @@ function wakeAll(name: string): void {
 const live = (w: Worker) => !w.retired && !w.exited && Boolean(w.pid);
 
 /**
- * An idle worker of this function; else a new one while the pool has room (a cold start); else the live
- * worker with the fewest requests in flight, which serves this one beside them (a hosted isolate takes
- * concurrent requests); else, while every slot is still starting, the next one ready.
+ * An idle worker of this function; else the live worker with the fewest requests in flight, which
+ * serves this one beside them (a hosted isolate takes concurrent requests), while another worker starts
+ * if the pool has room; else, with no live worker, a new one (a cold start) or, while every slot is
+ * still starting, the first one ready.
  */
 async function acquire(name: string, entry: string): Promise<{ worker: Worker; cold: boolean }> {
   for (;;) {
@@ -314,20 +315,29 @@ async function acquire(name: string, entry: string): Promise<{ worker: Worker; c
       idle.inFlight++;
       return { worker: idle, cold: false };
     }
+    const least = pool.filter(live).sort((a, b) => a.inFlight - b.inFlight)[0];
     if (pool.length < maxWorkersPerFunction) {
       const placeholder = { name, inFlight: 1, retired: false, exited: false } as Worker;
       pool.push(placeholder); // holds the slot while the process starts
-      try {
-        const worker = await spawnWorker(name, entry);
+      const starting = spawnWorker(name, entry).then((worker) => {
         pool.splice(pool.indexOf(placeholder), 1, worker);
         wakeAll(name); // requests that found every slot starting can share it now
-        return { worker, cold: true };
-      } catch (error) {
+        return worker;
+      }, (error) => {
         removeWorker(placeholder);
         throw error;
+      });
+      if (least) {
+        // A live worker takes this request now; the new one (booting here costs far more than an
+        // isolate start on Supabase) serves later requests. It starts with nothing in flight.
+        starting.then((worker) => release(worker), (error) => {
+          console.error(`functions host: cannot start another ${name} worker:`, (error as Error).message);
+        });
+        least.inFlight++;
+        return { worker: least, cold: false };
       }
+      return { worker: await starting, cold: true };
     }
-    const least = pool.filter(live).sort((a, b) => a.inFlight - b.inFlight)[0];
     if (least) {
       least.inFlight++;
       return { worker: least, cold: false };
