@@ -20,9 +20,9 @@ const typesFile = join(repoRoot, 'packages', 'contracts', 'src', 'database.types
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, keep: { type: 'boolean', default: false }, 'deno-filter': { type: 'string' }, 'vitest-filter': { type: 'string' } } });
 const wanted = (suite: string) => !values.only || values.only.includes(suite);
 
-function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean } = {}): Promise<{ code: number; output: string }> {
+function run(command: string, args: string[], env: Record<string, string>, options: { capture?: boolean; cwd?: string } = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -88,6 +88,21 @@ async function typesMatch(env: StackEnv): Promise<{ passed: number; failed: numb
   return { passed: 0, failed: 1 };
 }
 
+/** The TypeScript of the tools, packages and tests (tsc), and the console's (svelte-check): one test each. */
+async function typecheck(): Promise<{ passed: number; failed: number }> {
+  syncConsole(); // svelte-check reads web's generated tsconfig and the compiled messages
+  let passed = 0;
+  for (const [command, args, cwd] of [
+    [join(binDir, 'tsc'), ['-p', 'tsconfig.json', '--noEmit'], repoRoot],
+    [join(binDir, 'svelte-check'), ['--threshold', 'error', '--output', 'human'], join(repoRoot, 'web')],
+  ] as const) {
+    const { code } = await run(command, [...args], {}, { cwd });
+    if (code === 0) passed++;
+    else log(`${relative(repoRoot, command)} found type errors; see above`);
+  }
+  return { passed, failed: 2 - passed };
+}
+
 async function denoTests(env: StackEnv, functionEnv: Record<string, string>, functionInvocationLog: string): Promise<{ passed: number; failed: number }> {
   const { code, output } = await run(join(binDir, 'deno'), ['test', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--allow-run', ...(values['deno-filter'] ? ['--filter', values['deno-filter']] : []), 'supabase/functions/'], { ...env, ...functionEnv, FUNCTION_INVOCATION_LOG: functionInvocationLog, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
@@ -141,6 +156,7 @@ async function main(): Promise<number> {
     if (wanted('pgtap')) results.push(await timed('pgTAP (pg_prove)', () => pgTap(env)));
     if (wanted('lint')) results.push(await timed('supabase db lint', () => dbLint(env)));
     if (wanted('types')) results.push(await timed('database types up to date', () => typesMatch(env)));
+    if (wanted('typecheck')) results.push(await timed('typecheck (tsc, svelte-check)', () => typecheck()));
     if (wanted('deno')) results.push(await timed('Deno tests', () => denoTests(env, stack!.functionEnv, stack!.functionInvocationLog)));
     if (wanted('vitest')) results.push(await timed('vitest (unit, integration, e2e)', () => vitest(env, stack!.functionInvocationLog, smtpSinkPort)));
   } catch (error) {

@@ -7,7 +7,7 @@ import { ApiErrorSchema } from '@rastro/contracts/errors.ts';
 export interface FunctionCall {
 	/** Path under /functions/v1/, e.g. "integrations/test". */
 	path: string;
-	method?: 'GET' | 'POST' | 'PUT';
+	method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
 	query?: Record<string, string>;
 	/** A JSON body, or a stream passed through as is (with its content type in headers). */
 	json?: unknown;

@@ -6,6 +6,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import {
 	MetaAdAccountConfigSchema,
+	MetaAdAccountIdSchema,
 	metaUtmTemplate,
 	roiLevels,
 	type MetaAdAccountListing,
@@ -150,7 +151,9 @@ export const actions: Actions = {
 			...(form.has('pixel_id') ? { pixel_id: pixel === '' ? null : pixel } : {})
 		};
 		const parsed = MetaAdAccountConfigSchema.safeParse(input);
-		if (!parsed.success || !/^act_\d{1,25}$/.test(accountId)) return fail(400, { message: m.meta_ads_form_invalid() });
+		if (!parsed.success || !MetaAdAccountIdSchema.safeParse(accountId).success) {
+			return fail(400, { message: m.meta_ads_form_invalid() });
+		}
 		const result = await callFunction(await accessToken(locals), {
 			path: `meta-accounts/ad-accounts/${accountId}/config`,
 			method: 'PUT',
