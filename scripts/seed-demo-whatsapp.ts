@@ -3,7 +3,10 @@
 // posts signed seed-002 webhooks to it) and a few conversations written through the same function the
 // webhook calls (lead.ingest_whatsapp_messages): one from an ad with a ctwa_clid (names filled as
 // enrichment would), one that switched ads (history), one organic. Idempotent: the wamids are fixed.
+// The ads are the platform sandbox's own (its first ad account's "Leads WhatsApp" ads), so the
+// enrichment worker finds them there and writes the same names as this seed.
 import type pg from 'pg';
+import { sandboxAdsOfAccount } from '../packages/platform-sandbox/src/server.ts';
 
 export const demoWhatsappPhoneNumberId = '106540352242922';
 export const demoWhatsappBusinessAccountId = '102290129340398';
@@ -33,26 +36,38 @@ export async function seedDemoWhatsapp(db: pg.Client): Promise<number> {
     contact_name: name,
     referral,
   });
+  const [videoAd, blackFridayAd] = sandboxAdsOfAccount('act_1000000001');
   const messages = [
-    message('wamid.demo-ana-1', '5511987650001', 'Ana Souza', 30, ad('120237888636060701', 'AfeDIj2Ewr2XdemoAna01', 'Prof Didática')),
+    message('wamid.demo-ana-1', '5511987650001', 'Ana Souza', 30, ad(videoAd.id, 'AfeDIj2Ewr2XdemoAna01', 'Prof Didática')),
     message('wamid.demo-ana-2', '5511987650001', 'Ana Souza', 29, null),
-    message('wamid.demo-bruno-1', '557998093883', 'Bruno Lima', 50, ad('120237888636060701', 'AfeDIj2Ewr2XdemoBruno1', 'Prof Didática')),
-    message('wamid.demo-bruno-2', '557998093883', 'Bruno Lima', 6, ad('120244455566677788', 'AfeDIj2Ewr2XdemoBruno2', 'Black Friday')),
+    message('wamid.demo-bruno-1', '557998093883', 'Bruno Lima', 50, ad(videoAd.id, 'AfeDIj2Ewr2XdemoBruno1', 'Prof Didática')),
+    message('wamid.demo-bruno-2', '557998093883', 'Bruno Lima', 6, ad(blackFridayAd.id, 'AfeDIj2Ewr2XdemoBruno2', 'Black Friday')),
     message('wamid.demo-carla-1', '5521976540003', 'Carla Dias', 3, null),
   ];
   const { rows: [result] } = await db.query<{ r: { stored: number } }>(`select lead.ingest_whatsapp_messages($1::jsonb) as r`, [
     JSON.stringify(messages),
   ]);
-  // Names as the enrichment consumer (meta-sync-worker) would write them, for the ads it has seen.
+  // Names as the enrichment consumer (meta-sync-worker) writes them from the sandbox, for the ads it
+  // has not reached yet.
+  const names = [videoAd, blackFridayAd].map((a) => ({
+    ad_id: a.id,
+    result: {
+      status: 'COMPLETED',
+      ad_name: a.name,
+      adset_id: a.adsetId,
+      adset_name: a.adsetName,
+      campaign_id: a.campaignId,
+      campaign_name: a.campaignName,
+      account_id: a.accountId,
+    },
+  }));
   await db.query(
     `select lead.record_ticket_enrichment(k.id, k.meta_ad_id, n.result)
      from lead.ticket_tracking k
      join core_marketing.whatsapp_numbers w on w.company_id = k.company_id and w.phone_number_id = $1
-     join (values ('120237888636060701', '{"status": "COMPLETED", "ad_name": "Vídeo aula grátis", "adset_id": "120237888636060600", "adset_name": "Professores SP", "campaign_id": "120237888636060500", "campaign_name": "Captação — Prof Didática", "account_id": "1234567890"}'::jsonb),
-                  ('120244455566677788', '{"status": "COMPLETED", "ad_name": "Black Friday 50%", "adset_id": "120244455566677700", "adset_name": "Remarketing 30 dias", "campaign_id": "120244455566677600", "campaign_name": "Black Friday", "account_id": "1234567890"}'::jsonb))
-       as n (ad_id, result) on n.ad_id = k.meta_ad_id
+     join jsonb_to_recordset($2::jsonb) as n (ad_id text, result jsonb) on n.ad_id = k.meta_ad_id
      where k.meta_enrichment_status = 'PENDING'`,
-    [demoWhatsappPhoneNumberId],
+    [demoWhatsappPhoneNumberId, JSON.stringify(names)],
   );
   return result.r.stored;
 }

@@ -200,4 +200,4 @@ function pathOnly(url: string | undefined): string {
 }
 
 // The Meta Graph stand-ins' app credentials and seeded profiles, for the local stack and demo seeds.
-export { adsOf, sandboxMetaApp, sandboxMetaProfiles, sandboxMetaSeedToken } from './platforms/meta-graph.ts';
+export { adsOf, sandboxAdsOfAccount, sandboxMetaApp, sandboxMetaProfiles, sandboxMetaSeedToken } from './platforms/meta-graph.ts';

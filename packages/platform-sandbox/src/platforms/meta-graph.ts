@@ -130,6 +130,13 @@ export function adsOf(account: Pick<SandboxAdAccount, 'id' | 'name'>, index: num
   return ads;
 }
 
+/** The ads the sandbox starts with in one of its default ad accounts (the demo seeds refer to them). */
+export function sandboxAdsOfAccount(accountId: string): SandboxAd[] {
+  const index = defaultAccounts.findIndex((account) => account.id === accountId);
+  if (index < 0) throw new Error(`the sandbox has no ad account ${accountId}`);
+  return adsOf(defaultAccounts[index], index);
+}
+
 function freshState(): State {
   const state: State = {
     profiles: new Map(),
