@@ -72,6 +72,10 @@ export async function seedDemo(env: StackEnv, log: (m: string) => void = console
     await seedDemoEmail(db);
     await seedDemoWhatsapp(db);
     await seedDemoMeta(env, db);
+    // Planner statistics for everything just loaded: autovacuum would take a minute or more, and until
+    // then the console's first reports are planned blind (the Meta ROI request of a fresh stack ran
+    // past the authenticated role's 8 s statement timeout).
+    await db.query('analyze');
     log(`demo data ready: ${demoCompanies.length} companies, ${demoUsers.length} users`);
   } catch (error) {
     await db.query('rollback').catch(() => undefined);
