@@ -5,13 +5,14 @@
 //    (the contacts generation chose, read from a table made beforehand), in the same run.
 // 2. The click redirect of email-tracking at a fixed 500 requests/s (autocannon, 1,000 distinct signed
 //    links) beside a function on the same functions host that answers a static 302, p50 and p99.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type pg from 'pg';
 import { deriveTrackingKey, signEmailId } from '../../packages/contracts/src/email-ids.ts';
 import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
+import { cpuByPart, cpuPerRequest } from './cpu.ts';
 
 type Report = (label: string, value: string) => void;
 
@@ -136,18 +137,44 @@ async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, r
   const api = new URL(stack.env.API_URL);
   const clickPaths = await Promise.all(links.map(async (l) => `/functions/v1/email-tracking/c/${await signEmailId(key, 'link', l.public_id)}`));
   const headers = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36', authorization: `Bearer ${stack.env.ANON_KEY}`, apikey: stack.env.ANON_KEY };
+  // Count the calls of the grouped click statement (track_functions is reloaded into every session).
+  await db.query(`alter system set track_functions = 'pl'`);
+  await db.query('select pg_reload_conf(), pg_stat_reset()');
   // Warm both (workers started, pools open), then measure each in turn.
   await fire(api.origin, clickPaths, headers, 50, 3);
   await fire(api.origin, ['/functions/v1/static-redirect'], headers, 50, 3);
   if (clickPaths.length === 0) throw new Error('no generated links to click');
+  const logFrom = existsSync(stack.functionInvocationLog) ? statSync(stack.functionInvocationLog).size : 0;
+  const cpu0 = cpuByPart();
   const clicks = await fire(api.origin, clickPaths, headers, rate, durationSeconds);
+  const cpu1 = cpuByPart();
+  const logMid = statSync(stack.functionInvocationLog).size;
   const baseline = await fire(api.origin, ['/functions/v1/static-redirect'], headers, rate, durationSeconds);
+  const cpu2 = cpuByPart();
+  const inHost = (from: number, to: number, name: string) => {
+    const rows = readFileSync(stack.functionInvocationLog).subarray(from, to).toString('utf8').split('\n').filter(Boolean)
+      .map((line) => JSON.parse(line) as { function: string; wall_ms: number; wait_ms: number; cold_start: boolean; worker_pid: number })
+      .filter((row) => row.function === name);
+    const walls = rows.map((row) => row.wall_ms + row.wait_ms).sort((a, b) => a - b);
+    const at = (q: number) => walls[Math.min(walls.length - 1, Math.ceil(q * walls.length) - 1)] ?? 0;
+    return `p50 ${at(0.5)} ms  p99 ${at(0.99)} ms  workers ${new Set(rows.map((row) => row.worker_pid)).size}  cold starts ${rows.filter((row) => row.cold_start).length}`;
+  };
   const line = (r: autocannon.Result) =>
     `p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ${Math.round(r.requests.average)} req/s  non-2xx/3xx ${r.non2xx - (r.statusCodeStats?.['302']?.count ?? 0)}  errors ${r.errors + r.timeouts}`;
   report(`Click redirect at ${rate} requests/s for ${durationSeconds} s through the gateway and functions host`, '');
   report('  email-tracking /c/<signed link> (302 to the registered URL, click event recorded)', line(clicks));
   report('  baseline: static 302 function on the same host', line(baseline));
+  report('  inside the functions host (wait + wall), clicks', inHost(logFrom, logMid, 'email-tracking'));
+  report('  inside the functions host (wait + wall), static 302', inHost(logMid, statSync(stack.functionInvocationLog).size, 'static-redirect'));
+  report('  CPU ms per request by part, clicks', cpuPerRequest(cpu0, cpu1, clicks.requests.total));
+  report('  CPU ms per request by part, static 302', cpuPerRequest(cpu1, cpu2, baseline.requests.total));
   report('  ratio p50 / p99 (aim ≤ 2×)', `${(clicks.latency.p50 / Math.max(baseline.latency.p50, 1)).toFixed(2)}× / ${(clicks.latency.p99 / Math.max(baseline.latency.p99, 1)).toFixed(2)}×`);
+  // Backends flush their counters within a second of going idle; the baseline run gave them 20.
+  const { rows: [grouping] } = await db.query<{ calls: number }>(
+    `select coalesce(sum(calls), 0)::int as calls from pg_stat_user_functions where schemaname = 'mtrk' and funcname = 'track_clicks'`,
+  );
+  await db.query('alter system reset track_functions');
+  await db.query('select pg_reload_conf()');
   // Clicks reach mtrk.events and the aggregates off the request path (migration 20261210000100): what
   // the requests left queued, folded now as the minute job would, then the campaign's total checked
   // against the log.
@@ -163,6 +190,8 @@ async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, r
     `select count(*)::int as n from mtrk.events e join mtrk.campaigns c on c.id = e.campaign_id where c.name = 'generated' and c.subject = 'Bench' and e.type = 'click'`,
   );
   report('  click events recorded', recorded.n.toLocaleString('en-US'));
+  report('  statements that recorded them (mtrk.track_clicks calls; clicks per statement)',
+    `${grouping.calls.toLocaleString('en-US')} (${(recorded.n / Math.max(grouping.calls, 1)).toFixed(2)})`);
   report('  left queued by the requests, folded after the run', `${left.n.toLocaleString('en-US')} events in ${Math.round(foldMs)} ms`);
   if (totals.clicks !== totals.events) throw new Error(`campaign counts ${totals.clicks} clicks for ${totals.events} click events`);
   report('  campaign clicks after the fold = click events', totals.clicks.toLocaleString('en-US'));
@@ -177,3 +206,4 @@ export async function benchEmail(
   await benchGeneration(db, report, options.contacts);
   await benchClicks(stack, db, report, options.clickRate, options.clickSeconds);
 }
+

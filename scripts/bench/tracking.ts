@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import type pg from 'pg';
 import { binDir, repoRoot } from '../../packages/local-stack/src/config.ts';
 import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
+import { cpuByPart, cpuPerRequest } from './cpu.ts';
 
 type Report = (label: string, value: string) => void;
 type Options = { pageViews: number; seconds: number; workDir: string; log: (m: string) => void };
@@ -118,10 +119,13 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   // (a) one event per request, 20 connections, beside the preflight of the same function
   log('track: 1 event per request at 20 connections…');
   const preflight = await run({ url, connections: 20, duration: options.seconds, method: 'OPTIONS', headers: { origin: site.origin } });
+  const cpuBefore = cpuByPart();
   const single = await trackLoad(url, site, 20, 1, options.seconds);
+  const cpuSingle = cpuByPart();
   const errors = single.non2xx + single.errors + single.timeouts;
   report('track, 1 event/request, 20 connections', `${fmt(single.requests.average)} requests/s, ${latency(single)}${errors ? `, ${errors} failed` : ''}`);
   report('  baseline: OPTIONS preflight of track (same gateway and host, no work)', `${fmt(preflight.requests.average)} requests/s, ${latency(preflight)}`);
+  report('  CPU ms per request by part', cpuPerRequest(cpuBefore, cpuSingle, single.requests.total));
   report('  ratio track / preflight', `${(single.requests.average / preflight.requests.average).toFixed(2)} (the best-known open-source analytics server: ~250 requests/s here; aim 1,000/s, p99 < 50 ms)`);
   // The same handler in one Deno process without the local functions host (which runs each request in
   // a measured worker process, 4 per function): what one hosted isolate does.
@@ -143,12 +147,15 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   // (b) batches of 20 at 50 connections, beside COPY of as many rows
   log('track: batches of 20 events at 50 connections…');
   const before = await countWritten(db, site.domainId);
+  const cpuBeforeBatch = cpuByPart();
   const batch = await trackLoad(url, site, 50, 20, options.seconds);
+  const cpuBatch = cpuByPart();
   const after = await countWritten(db, site.domainId);
   const written = after - before;
   const eventsPerSecond = written / options.seconds;
   const batchErrors = batch.non2xx + batch.errors + batch.timeouts;
   report('track, batches of 20 events, 50 connections', `${fmt(eventsPerSecond)} events/s written (${fmt(batch.requests.average)} requests/s, ${latency(batch)}${batchErrors ? `, ${batchErrors} failed` : ''})`);
+  report('  CPU ms per request (20 events) by part', cpuPerRequest(cpuBeforeBatch, cpuBatch, batch.requests.total));
 
   const copyRows = Math.max(written, 10_000);
   const file = join(options.workDir, 'page-views.csv');

@@ -1916,8 +1916,18 @@ isOneToOne: false
               "contact_public_id": string,"message_public_id": string,"url": string,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string
             }[]
                            },
+"track_clicks":
+{ Args: { "link_public_ids": (string)[],"machine_reasons": (string)[],"user_agents": (string)[] }; Returns: {
+              "contact_public_id": string,"message_public_id": string,"ord": number,"url": string,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string
+            }[]
+                           },
 "track_open":
 { Args: { "machine_reason"?: string,"message_public_id": string,"user_agent"?: string }; Returns: boolean
+                           },
+"track_opens":
+{ Args: { "machine_reasons": (string)[],"message_public_ids": (string)[],"user_agents": (string)[] }; Returns: {
+              "ord": number
+            }[]
                            },
 "unsubscribe":
 { Args: { "message_public_id": string,"scope": string,"source": string }; Returns: string

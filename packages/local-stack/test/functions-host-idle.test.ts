@@ -66,7 +66,7 @@ describe('functions host: request idle timeout', () => {
 });
 
 describe('functions host: concurrent requests', () => {
-  it('serves requests beside each other on one worker once every slot is busy, as a hosted isolate does', { timeout: 60_000 }, async () => {
+  it('serves requests beside each other on the function\'s one worker, as a hosted isolate does (per_worker)', { timeout: 60_000 }, async () => {
     const before = readFileSync(log, 'utf8').trim().split('\n').length;
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => fetch(`http://127.0.0.1:${port}/slow?ms=600`, { method: 'POST' }).then(async (res) => [res.status, await res.json()])),
@@ -76,13 +76,35 @@ describe('functions host: concurrent requests', () => {
     const mine = readFileSync(log, 'utf8').trim().split('\n').slice(before).map((line) => JSON.parse(line) as Logged);
     expect(mine).toHaveLength(10);
     const pids = new Set(mine.map((m) => m.worker_pid));
-    expect(pids.size).toBeLessThanOrEqual(4); // the pool's cap per function still holds
-    // Ten requests on at most four workers: some worker had two in flight at once.
+    expect(pids.size).toBe(1); // a new worker only when the function has none live (or its one nears retirement)
+    // Ten requests on one worker: it had several in flight at once.
     const spans = mine.map((m) => {
       const start = Date.parse(m.ts) + m.wait_ms;
       return { pid: m.worker_pid, start, end: start + m.wall_ms };
     });
     const overlapping = spans.some((a, i) => spans.some((b, j) => i !== j && a.pid === b.pid && a.start < b.end && b.start < a.end));
     expect(overlapping).toBe(true);
+  });
+});
+
+describe('functions host: a worker hands over to its successor', () => {
+  it('starts the successor before the worker retires, so no request after the first waits on a boot', { timeout: 90_000 }, async () => {
+    const before = readFileSync(log, 'utf8').trim().split('\n').length;
+    // 12 × 150 ms of CPU, one after another: past the 1 s at which a worker retires.
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/cpu-burn?ms=150`);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    type Logged = { function: string; cold_start: boolean; wait_ms: number; worker_pid: number };
+    const mine = readFileSync(log, 'utf8').trim().split('\n').slice(before).map((line) => JSON.parse(line) as Logged)
+      .filter((m) => m.function === 'cpu-burn');
+    expect(mine).toHaveLength(12);
+    const pids = [...new Set(mine.map((m) => m.worker_pid))];
+    expect(pids.length).toBeGreaterThanOrEqual(2); // the first worker retired and another took over
+    expect(mine.slice(1).filter((m) => m.cold_start)).toEqual([]); // the successor was up before it was needed
+    // The older worker serves until it retires (it wins ties), and then takes nothing more.
+    const firstOfSecond = mine.findIndex((m) => m.worker_pid === pids[1]);
+    expect(mine.slice(firstOfSecond).filter((m) => m.worker_pid === pids[0])).toEqual([]);
   });
 });

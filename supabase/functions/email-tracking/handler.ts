@@ -15,6 +15,7 @@ import { dbPool } from '../_shared/db.ts';
 import { signId, type TokenKind, type TrackingKey, verifyId } from '../_shared/email-ids.ts';
 import { machineReason } from '../_shared/email-machines.ts';
 import { errorResponse, HttpError, toErrorResponse } from '../_shared/errors.ts';
+import { groupCommit } from '../_shared/group-commit.ts';
 
 const route = /^\/(?:functions\/v1\/)?email-tracking\/(o|c|u)\/([A-Za-z0-9_-]+)(\.gif)?$/;
 const maxBodyBytes = 4096;
@@ -61,15 +62,30 @@ function userAgent(req: Request): string | null {
   return req.headers.get('user-agent')?.slice(0, 500) ?? null;
 }
 
+type Hit = { id: string; userAgent: string | null; machineReason: string | null };
+
+// Opens and clicks that arrive together are recorded together: one statement for the group, each
+// request answered once it has committed (_shared/group-commit.ts). A repeated open or click only
+// counts one more, so a group that runs again item by item after a failure is harmless.
+const recordOpen = groupCommit<Hit, boolean>(async (hits) => {
+  const { rows } = await dbPool().query<{ ord: number }>({
+    name: 'email-tracking opens', // prepared once per connection: opens and clicks are the hot path
+    text: 'select ord from mtrk.track_opens($1::uuid[], $2::text[], $3::text[])',
+    values: columns(hits),
+  });
+  const found = new Set(rows.map((row) => row.ord));
+  return hits.map((_, i) => found.has(i + 1));
+});
+
+function columns(hits: Hit[]): [string[], (string | null)[], (string | null)[]] {
+  return [hits.map((hit) => hit.id), hits.map((hit) => hit.userAgent), hits.map((hit) => hit.machineReason)];
+}
+
 async function open(req: Request, token: string): Promise<Response> {
   allow(req, ['GET', 'HEAD']);
   const messageId = verified('message', token, 'message');
-  const { rows: [row] } = await dbPool().query<{ found: boolean }>({
-    name: 'email-tracking open', // prepared once per connection: opens and clicks are the hot path
-    text: 'select mtrk.track_open($1, $2, $3) as found',
-    values: [messageId, userAgent(req), machineReason(req)],
-  });
-  if (!row.found) throw new HttpError(404, 'message_not_found', 'No such message');
+  const found = await recordOpen({ id: messageId, userAgent: userAgent(req), machineReason: machineReason(req) });
+  if (!found) throw new HttpError(404, 'message_not_found', 'No such message');
   return new Response(req.method === 'HEAD' ? null : pixel, {
     headers: { 'content-type': 'image/gif', 'content-length': String(pixel.length), ...noStore },
   });
@@ -96,14 +112,20 @@ export function redirectTarget(target: ClickTarget, key?: TrackingKey): string {
   return url.toString();
 }
 
+const recordClick = groupCommit<Hit, ClickTarget | null>(async (hits) => {
+  const { rows } = await dbPool().query<ClickTarget & { ord: number }>({
+    name: 'email-tracking clicks',
+    text: 'select * from mtrk.track_clicks($1::uuid[], $2::text[], $3::text[])',
+    values: columns(hits),
+  });
+  const byPosition = new Map(rows.map((row) => [row.ord, row]));
+  return hits.map((_, i) => byPosition.get(i + 1) ?? null);
+});
+
 async function click(req: Request, token: string): Promise<Response> {
   allow(req, ['GET', 'HEAD']);
   const linkId = verified('link', token, 'link');
-  const { rows: [target] } = await dbPool().query<ClickTarget>({
-    name: 'email-tracking click',
-    text: 'select * from mtrk.track_click($1, $2, $3)',
-    values: [linkId, userAgent(req), machineReason(req)],
-  });
+  const target = await recordClick({ id: linkId, userAgent: userAgent(req), machineReason: machineReason(req) });
   if (!target) throw new HttpError(404, 'link_not_found', 'No such link');
   return new Response(null, { status: 302, headers: { location: redirectTarget(target), ...noStore } });
 }

@@ -1,8 +1,8 @@
 // Local stand-in for Supabase's edge runtime. Serves /<name>/… by running <functions dir>/<name>/index.ts
 // — the file Supabase deploys — in worker processes of its own (function-worker.ts). A worker serves
-// requests concurrently, as a hosted isolate does under the edge runtime's per_worker policy; a new
-// worker is started when none is idle and the function has fewer than 4, otherwise the least busy one
-// takes the request. Every invocation is measured against the hosted limits (PLATFORMS.md "Supabase
+// requests concurrently, as a hosted isolate does under the edge runtime's per_worker policy: one worker
+// serves every request of its function until it retires, and its successor (started in the background
+// as it nears retirement) takes over. Every invocation is measured against the hosted limits (PLATFORMS.md "Supabase
 // edge functions"; docs/decisions/0007-functions-host-limits.md):
 //   CPU time  — utime+stime of the worker's main thread (/proc/<pid>/task/<pid>/stat) during the request
 //               (with other requests in flight on the same worker, their CPU is charged to it too: never
@@ -49,7 +49,6 @@ const limits = {
   workerLifetimeMs: 150_000,
 };
 const pollMs = 50;
-const maxWorkersPerFunction = 4;
 const bootTimeoutMs = 60_000;
 const clockTicksPerSecond = 100; // USER_HZ: the unit of /proc/<pid>/stat utime and stime on Linux
 
@@ -301,53 +300,66 @@ function wakeAll(name: string): void {
 const live = (w: Worker) => !w.retired && !w.exited && Boolean(w.pid);
 
 /**
- * An idle worker of this function; else the live worker with the fewest requests in flight, which
- * serves this one beside them (a hosted isolate takes concurrent requests), while another worker starts
- * if the pool has room; else, with no live worker, a new one (a cold start) or, while every slot is
- * still starting, the first one ready.
+ * Which worker serves a request, as the edge runtime's default `per_worker` policy decides it
+ * (supabase/edge-runtime, crates/base/src/worker/pool.rs: a new worker is created only when the
+ * function has no active one; otherwise an active worker takes the request, busy or not): the
+ * function's live worker, or the least busy of two while one hands over to its successor. With none
+ * live, the request waits for a new one (a cold start), sharing it with every request that arrives
+ * meanwhile. A local boot costs far more than an isolate start on Supabase (~0.2 s of CPU, and under
+ * load several hundred ms of wall time), so the successor starts in the background once the active
+ * worker has used most of what it may use before retiring, and no request waits on it.
  */
 async function acquire(name: string, entry: string): Promise<{ worker: Worker; cold: boolean }> {
   for (;;) {
     const pool = pools.get(name) ?? [];
     pools.set(name, pool);
-    const idle = pool.find((w) => live(w) && w.inFlight === 0);
-    if (idle) {
-      idle.inFlight++;
-      return { worker: idle, cold: false };
-    }
-    const least = pool.filter(live).sort((a, b) => a.inFlight - b.inFlight)[0];
-    if (pool.length < maxWorkersPerFunction) {
-      const placeholder = { name, inFlight: 1, retired: false, exited: false } as Worker;
-      pool.push(placeholder); // holds the slot while the process starts
-      const starting = spawnWorker(name, entry).then((worker) => {
-        pool.splice(pool.indexOf(placeholder), 1, worker);
-        wakeAll(name); // requests that found every slot starting can share it now
-        return worker;
-      }, (error) => {
-        removeWorker(placeholder);
-        throw error;
-      });
-      if (least) {
-        // A live worker takes this request now; the new one (booting here costs far more than an
-        // isolate start on Supabase) serves later requests. It starts with nothing in flight.
-        starting.then((worker) => release(worker), (error) => {
-          console.error(`functions host: cannot start another ${name} worker:`, (error as Error).message);
-        });
-        least.inFlight++;
-        return { worker: least, cold: false };
-      }
-      return { worker: await starting, cold: true };
-    }
+    const serving = pool.filter(live).sort((a, b) => a.inFlight - b.inFlight || a.startedAt - b.startedAt);
+    const starting = pool.some((w) => !w.pid);
+    const least = serving[0];
     if (least) {
+      if (serving.length === 1 && !starting && nearlySpent(least)) {
+        startWorker(name, entry, pool).then((worker) => release(worker), (error) => {
+          console.error(`functions host: cannot start the next ${name} worker:`, (error as Error).message);
+        });
+      }
       least.inFlight++;
       return { worker: least, cold: false };
     }
+    if (!starting) return { worker: await startWorker(name, entry, pool), cold: true };
     await new Promise<void>((resolve) => {
       const queue = waiting.get(name) ?? [];
       waiting.set(name, queue);
       queue.push(resolve);
     });
   }
+}
+
+/** A new worker in the function's pool, holding one request slot (the caller's, or released at once). */
+function startWorker(name: string, entry: string, pool: Worker[]): Promise<Worker> {
+  const placeholder = { name, inFlight: 1, retired: false, exited: false } as Worker;
+  pool.push(placeholder); // says "starting" while the process boots
+  return spawnWorker(name, entry).then((worker) => {
+    pool.splice(pool.indexOf(placeholder), 1, worker);
+    wakeAll(name); // requests that waited for it can have it now
+    return worker;
+  }, (error) => {
+    removeWorker(placeholder);
+    wakeAll(name); // one of them starts another
+    throw error;
+  });
+}
+
+/**
+ * Past this share of the CPU or the lifetime it may use before retiring, a worker's successor starts.
+ * Memory is a poor early sign (a busy worker's RSS sits at 70-80 % of the soft limit long before
+ * anything else is spent, as V8 lets garbage grow), so the successor waits until it is nearly there.
+ */
+const successorAt = { cpu: 0.7, lifetime: 0.9, memory: 0.95 };
+
+function nearlySpent(worker: Worker): boolean {
+  return worker.lastCpuMs - worker.cpuAtReadyMs >= limits.cpuMs * limits.softFraction * successorAt.cpu ||
+    worker.lastRssBytes >= limits.memoryBytes * limits.softFraction * successorAt.memory ||
+    Date.now() - worker.startedAt >= limits.workerLifetimeMs * successorAt.lifetime;
 }
 
 /**
