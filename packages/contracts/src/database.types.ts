@@ -1225,6 +1225,9 @@ isOneToOne: false
 "ingest_tracking_batch":
 { Args: { "batch": Json }; Returns: Json
                            },
+"ingest_tracking_batches":
+{ Args: { "batches": Json }; Returns: Json
+                           },
 "ingest_whatsapp_messages":
 { Args: { "messages": Json }; Returns: Json
                            },

@@ -307,6 +307,41 @@ stackTest('track: without a visitor id the visitor is a keyed hash of IP, agent 
   assertEquals(touch.ip, '198.51.100.1');
 });
 
+stackTest('track: concurrent batches (written in groups) each land once, in session order, and retries add nothing', async () => {
+  const site = await createTestSite('track-group');
+  const db = await adminDb();
+  // 48 requests at once: 6 sessions × 8 page views each, sent all together, so the isolate groups them.
+  const requests = Array.from({ length: 48 }, (_, i) => ({
+    site_key: site.siteKey,
+    visitor_id: `visitor-group-${i % 3}-${site.tag}`,
+    session_id: `session-group-${i % 6}-${site.tag}`,
+    events: [{ id: `pv-group-${String(i).padStart(4, '0')}`, type: 'page_view', at: Date.now(), url: `${site.origin}/p${i}` }],
+  }));
+  const send = () =>
+    Promise.all(requests.map(async (body) => {
+      const res = await tracking(site, body);
+      return [res.status, await res.json()] as const;
+    }));
+  const first = await send();
+  assertEquals(first.map(([status]) => status), requests.map(() => 202));
+  assertEquals(first.map(([, body]) => body.page_views), requests.map(() => 1), 'each answered for its own batch');
+  const { rows } = await db.query(
+    `select s.id, s.total_page_views, array_agg(v.view_order order by v.view_order) as orders
+     from lead.sessions s join lead.page_views v on v.company_id = s.company_id and v.session_id = s.id
+     where s.domain_id = $1 group by s.id, s.total_page_views order by s.id`,
+    [site.domainId],
+  );
+  assertEquals(rows.length, 6);
+  for (const row of rows) {
+    assertEquals(row.total_page_views, 8, row.id);
+    assertEquals(row.orders, [1, 2, 3, 4, 5, 6, 7, 8], `${row.id}: every view numbered once`);
+  }
+  const before = await trackingFootprint();
+  const again = await send();
+  assertEquals(again.map(([status, body]) => [status, body.page_views]), requests.map(() => [202, 0]), 'retries write nothing');
+  assertEquals(await trackingFootprint(), before);
+});
+
 stackTest('track: refusals answer their code and write nothing', async () => {
   const site = await createTestSite('track-refusals');
   const event = { id: 'pv-refuse-0001', type: 'page_view', at: Date.now(), url: `${site.origin}/` };

@@ -18,6 +18,7 @@ import {
 } from '@rastro/contracts/tracking.ts';
 import { dbPool } from '../_shared/db.ts';
 import { HttpError, toErrorResponse } from '../_shared/errors.ts';
+import { groupCommit } from '../_shared/group-commit.ts';
 import {
   clientIp,
   deviceOf,
@@ -108,7 +109,7 @@ export function touchOf(url: URL, referrer: string | undefined, at: number, cont
 export function ingestBatch(
   batch: TrackBatch,
   request: { origin: string; clientIp: string | null; userAgent: string },
-): Record<string, unknown> {
+): Ingest {
   const pageViews: unknown[] = [];
   const leaves: unknown[] = [];
   const events: unknown[] = [];
@@ -146,6 +147,31 @@ export function ingestBatch(
   };
 }
 
+type Ingest = Record<string, unknown> & { site_key: string; visitor_id?: string; session_id: string };
+
+/** Sessions and journeys locked in one order by every group, so two groups never wait on each other in a circle. */
+function lockOrder(a: Ingest, b: Ingest): number {
+  const key = (x: Ingest) => `${x.site_key}\u0000${x.visitor_id ?? ''}\u0000${x.session_id}`;
+  const [ka, kb] = [key(a), key(b)];
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+// The batches an isolate has waiting at the same moment are written by one statement (migration
+// 20261211000300; decision 0010). Each request is answered once that statement has committed; a
+// group that fails is written again batch by batch, which the client event ids make harmless.
+const ingest = groupCommit<Ingest, Record<string, unknown>>(async (batches) => {
+  // Sorted (stably: one session's batches keep their order) for the lock order above.
+  const order = batches.map((_, i) => i).sort((i, j) => lockOrder(batches[i], batches[j]));
+  const { rows: [row] } = await dbPool().query<{ answers: Record<string, unknown>[] }>({
+    name: 'track ingest',
+    text: 'select lead.ingest_tracking_batches($1::jsonb) as answers',
+    values: [JSON.stringify(order.map((i) => batches[i]))],
+  });
+  const answers = new Array<Record<string, unknown>>(batches.length);
+  order.forEach((i, k) => (answers[i] = row.answers[k]));
+  return answers;
+});
+
 export async function handler(req: Request): Promise<Response> {
   if (req.method === 'OPTIONS') return intakePreflight(req);
   const origin = req.headers.get('origin');
@@ -159,11 +185,9 @@ export async function handler(req: Request): Promise<Response> {
       const dropped: TrackDropped = { status: 'dropped', reason: 'bot' };
       return Response.json(dropped, { status: 202, headers: intakeHeaders(origin, false) });
     }
-    const { rows } = await dbPool().query<{ result: Record<string, unknown> }>(
-      'select lead.ingest_tracking_batch($1::jsonb) as result',
-      [JSON.stringify(ingestBatch(batch, { origin: requestOrigin, clientIp: clientIp(req), userAgent: userAgent! }))],
+    const result = await ingest(
+      ingestBatch(batch, { origin: requestOrigin, clientIp: clientIp(req), userAgent: userAgent! }),
     );
-    const result = rows[0].result;
     const refusal = refusalError(String(result.status));
     if (refusal) throw refusal;
     return Response.json(result as TrackAccepted, { status: 202, headers: intakeHeaders(origin, true) });

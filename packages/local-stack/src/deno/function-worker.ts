@@ -82,14 +82,23 @@ if (!captured) {
   Deno.exit(71);
 }
 const handler: ServeHandler = captured;
+/** The host's limit for passing a body on whole (functions-host.ts smallBodyOrStream). */
+const smallBodyBytes = 64 * 1024;
 
 realServe({
   hostname: '127.0.0.1',
   port,
   onListen: () => console.log('functions-worker ready'),
 }, async (req, info) => {
-  const body = drainableBody(req.body);
-  const request = body.body
+  // A small body with a declared length (the host passes those as bytes) is read at once and handed to
+  // the function whole: nothing can be left unread, and no stream is piped per request. Anything
+  // else is wrapped so that what the function leaves unread is drained (drain.ts).
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  const small = req.body !== null && Number.isInteger(declared) && declared >= 0 && declared <= smallBodyBytes;
+  const body = small ? drainableBody(null) : drainableBody(req.body);
+  const request = small
+    ? new Request(req.url, { method: req.method, headers: req.headers, body: await req.arrayBuffer(), signal: req.signal })
+    : body.body
     ? new Request(req.url, {
       method: req.method,
       headers: req.headers,

@@ -446,6 +446,22 @@ function record(entry: Invocation): void {
   );
 }
 
+/** Bodies up to this declared size are read here and passed on whole; larger ones stream through. */
+const smallBodyBytes = 64 * 1024;
+
+/**
+ * The caller's body for the worker: a small one (declared Content-Length up to 64 KB: every tracking
+ * batch, webhook and API call) as bytes, which costs the host and the worker less than piping a
+ * stream per request; anything larger, or of unknown length, as the stream it came as, so a function
+ * may refuse it (413) before it has all arrived.
+ */
+async function smallBodyOrStream(req: Request): Promise<BodyInit | null> {
+  if (!req.body) return null;
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= smallBodyBytes) return await req.arrayBuffer();
+  return req.body;
+}
+
 /** Statuses whose response has no body (Fetch spec): a 204 preflight must pass through as a 204. */
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
@@ -511,7 +527,7 @@ async function invoke(name: string, entry: string, req: Request): Promise<Respon
     const upstream = await fetch(`http://127.0.0.1:${worker.port}${url.pathname}${url.search}`, {
       method: req.method,
       headers,
-      body: req.body,
+      body: await smallBodyOrStream(req),
       redirect: 'manual',
     });
     // Buffered in full, so the measurement covers everything the function did for this response and
