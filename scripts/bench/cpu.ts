@@ -48,7 +48,9 @@ export function cpuByPart(): Record<string, number> {
     if (!isOurs(pid)) continue;
     const part = pid === process.pid ? 'bench process (autocannon + gateway)' : proc.part;
     out[part] = (out[part] ?? 0) + proc.own;
-    // The host's only children are its workers: those that exited are counted there.
+    // The host's only children are its workers: those that exited are counted there. This process's
+    // own exited children (psql, the bench's direct track server) are not a part of the stack.
+    if (pid === process.pid) continue;
     const childrenPart = proc.part === 'functions host' ? 'function workers' : part;
     out[childrenPart] = (out[childrenPart] ?? 0) + proc.children;
   }

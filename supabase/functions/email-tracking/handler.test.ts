@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { signId, verifyId } from '../_shared/email-ids.ts';
 import { emailFixture, emailFootprint } from '../_shared/testing/email-fixtures.ts';
 import { adminDb, stackEnv, stackTest } from '../_shared/testing/stack.ts';
+import { deriveTrackingKey } from '@rastro/contracts/email-ids.ts';
+import { redirectTarget } from './handler.ts';
 
 const base = () => `${stackEnv.apiUrl}/functions/v1/email-tracking`;
 const browser =
@@ -40,6 +42,22 @@ async function markSent(messageId: string): Promise<void> {
     [messageId],
   );
 }
+
+Deno.test('redirectTarget: the registered URL, its own UTMs first, then mid and rid; fragment and encoding kept', () => {
+  const key = deriveTrackingKey(btoa('k'.repeat(32)));
+  const ids = { message_public_id: '0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', contact_public_id: '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9' };
+  const utms = { utm_source: 'email', utm_medium: 'email', utm_campaign: 'black friday', utm_content: 'cta-1' };
+  const mid = signId('message', ids.message_public_id, key);
+  const rid = signId('contact', ids.contact_public_id, key);
+  assert.equal(
+    redirectTarget({ url: 'https://loja.test/p?utm_source=news&q=a%20b#oferta', ...utms, ...ids }, key),
+    `https://loja.test/p?utm_source=news&q=a+b&utm_medium=email&utm_campaign=black+friday&utm_content=cta-1&mid=${mid}&rid=${rid}#oferta`,
+  );
+  assert.equal(
+    redirectTarget({ url: 'https://loja.test', ...utms, ...ids }, key),
+    `https://loja.test/?utm_source=email&utm_medium=email&utm_campaign=black+friday&utm_content=cta-1&mid=${mid}&rid=${rid}`,
+  );
+});
 
 stackTest('email-tracking: pixel records an open and is never cached; machines are flagged', async () => {
   const db = await adminDb();

@@ -104,11 +104,14 @@ type ClickTarget = {
 /** The registered URL with the campaign's UTMs (those the URL already has win) and mid / rid. */
 export function redirectTarget(target: ClickTarget, key?: TrackingKey): string {
   const url = new URL(target.url);
+  // Edited apart and written back once: each url.searchParams.set re-serialises the whole query.
+  const query = new URLSearchParams(url.search);
   for (const name of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content'] as const) {
-    if (!url.searchParams.has(name)) url.searchParams.set(name, target[name]);
+    if (!query.has(name)) query.set(name, target[name]);
   }
-  url.searchParams.set('mid', signId('message', target.message_public_id, key));
-  url.searchParams.set('rid', signId('contact', target.contact_public_id, key));
+  query.set('mid', signId('message', target.message_public_id, key));
+  query.set('rid', signId('contact', target.contact_public_id, key));
+  url.search = query.toString();
   return url.toString();
 }
 
