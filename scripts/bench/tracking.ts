@@ -119,13 +119,25 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   // (a) one event per request, 20 connections, beside the preflight of the same function
   log('track: 1 event per request at 20 connections…');
   const preflight = await run({ url, connections: 20, duration: options.seconds, method: 'OPTIONS', headers: { origin: site.origin } });
+  // Count the calls of the grouped statement (track_functions reloaded into every session).
+  await db.query(`alter system set track_functions = 'pl'`);
+  await db.query('select pg_reload_conf(), pg_stat_reset()');
+  const groupCalls = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // backends flush their counters within a second of idling
+    const { rows: [row] } = await db.query<{ calls: number }>(
+      `select coalesce(sum(calls), 0)::int as calls from pg_stat_user_functions where schemaname = 'lead' and funcname = 'ingest_tracking_batches'`,
+    );
+    return row.calls;
+  };
   const cpuBefore = cpuByPart();
   const single = await trackLoad(url, site, 20, 1, options.seconds);
   const cpuSingle = cpuByPart();
+  const singleCalls = await groupCalls();
   const errors = single.non2xx + single.errors + single.timeouts;
   report('track, 1 event/request, 20 connections', `${fmt(single.requests.average)} requests/s, ${latency(single)}${errors ? `, ${errors} failed` : ''}`);
   report('  baseline: OPTIONS preflight of track (same gateway and host, no work)', `${fmt(preflight.requests.average)} requests/s, ${latency(preflight)}`);
   report('  CPU ms per request by part', cpuPerRequest(cpuBefore, cpuSingle, single.requests.total));
+  report('  statements that wrote them (batches per statement)', `${fmt(singleCalls)} (${(single.requests.total / Math.max(singleCalls, 1)).toFixed(2)})`);
   report('  ratio track / preflight', `${(single.requests.average / preflight.requests.average).toFixed(2)} (the best-known open-source analytics server: ~250 requests/s here; aim 1,000/s, p99 < 50 ms)`);
   // The same handler in one Deno process without the local functions host (which runs each request in
   // a measured worker process, 4 per function): what one hosted isolate does.
@@ -147,15 +159,20 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   // (b) batches of 20 at 50 connections, beside COPY of as many rows
   log('track: batches of 20 events at 50 connections…');
   const before = await countWritten(db, site.domainId);
+  const callsBeforeBatch = await groupCalls();
   const cpuBeforeBatch = cpuByPart();
   const batch = await trackLoad(url, site, 50, 20, options.seconds);
   const cpuBatch = cpuByPart();
+  const batchCalls = (await groupCalls()) - callsBeforeBatch;
+  await db.query('alter system reset track_functions');
+  await db.query('select pg_reload_conf()');
   const after = await countWritten(db, site.domainId);
   const written = after - before;
   const eventsPerSecond = written / options.seconds;
   const batchErrors = batch.non2xx + batch.errors + batch.timeouts;
   report('track, batches of 20 events, 50 connections', `${fmt(eventsPerSecond)} events/s written (${fmt(batch.requests.average)} requests/s, ${latency(batch)}${batchErrors ? `, ${batchErrors} failed` : ''})`);
   report('  CPU ms per request (20 events) by part', cpuPerRequest(cpuBeforeBatch, cpuBatch, batch.requests.total));
+  report('  statements that wrote them (batches per statement)', `${fmt(batchCalls)} (${(batch.requests.total / Math.max(batchCalls, 1)).toFixed(2)})`);
 
   const copyRows = Math.max(written, 10_000);
   const file = join(options.workDir, 'page-views.csv');
