@@ -13,6 +13,7 @@ import type pg from 'pg';
 import { deriveTrackingKey, signEmailId } from '../../packages/contracts/src/email-ids.ts';
 import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
 import { cpuByPart, cpuPerRequest } from './cpu.ts';
+import { serveAlone } from './alone.ts';
 
 type Report = (label: string, value: string) => void;
 
@@ -195,6 +196,23 @@ async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, r
   report('  left queued by the requests, folded after the run', `${left.n.toLocaleString('en-US')} events in ${Math.round(foldMs)} ms`);
   if (totals.clicks !== totals.events) throw new Error(`campaign counts ${totals.clicks} clicks for ${totals.events} click events`);
   report('  campaign clicks after the fold = click events', totals.clicks.toLocaleString('en-US'));
+  // The same two, each served by Deno.serve alone (one isolate, no gateway or host in front).
+  const alonePaths = clickPaths.map((path) => path.replace('/functions/v1', ''));
+  const clickAlone = await serveAlone(stack, 'email-tracking');
+  const staticAlone = await serveAlone(stack, 'static-redirect');
+  try {
+    await fire(clickAlone.origin, alonePaths, headers, 50, 3);
+    await fire(staticAlone.origin, ['/static-redirect'], headers, 50, 3);
+    const clicksAlone = await fire(clickAlone.origin, alonePaths, headers, rate, durationSeconds);
+    const baselineAlone = await fire(staticAlone.origin, ['/static-redirect'], headers, rate, durationSeconds);
+    report('  email-tracking served by Deno.serve alone', line(clicksAlone));
+    report('  baseline: static 302 served by Deno.serve alone', line(baselineAlone));
+    report('  ratio alone p50 / p99',
+      `${(clicksAlone.latency.p50 / Math.max(baselineAlone.latency.p50, 1)).toFixed(2)}× / ${(clicksAlone.latency.p99 / Math.max(baselineAlone.latency.p99, 1)).toFixed(2)}×`);
+  } finally {
+    clickAlone.stop();
+    staticAlone.stop();
+  }
 }
 
 export async function benchEmail(

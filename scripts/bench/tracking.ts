@@ -9,15 +9,14 @@
 //       over twelve monthly partitions: the last 30 days of one company, whose plan must show partition
 //       pruning (partitions scanned vs present), beside the same aggregate over all months.
 // Every request carries fresh client event ids, so none is a cheap duplicate.
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type pg from 'pg';
-import { binDir, repoRoot } from '../../packages/local-stack/src/config.ts';
 import type { RunningStack } from '../../packages/local-stack/src/stack.ts';
 import { cpuByPart, cpuPerRequest } from './cpu.ts';
+import { serveAlone } from './alone.ts';
 
 type Report = (label: string, value: string) => void;
 type Options = { pageViews: number; seconds: number; workDir: string; log: (m: string) => void };
@@ -71,32 +70,6 @@ async function trackLoad(url: string, site: { siteKey: string; origin: string },
   return result;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** The track handler in one Deno process of its own (scripts/bench/deno/track-server.ts), with the functions' env. */
-async function directTrack(stack: RunningStack): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
-  const child = spawn(join(binDir, 'deno'), ['run', '--config', 'deno.json', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'scripts/bench/deno/track-server.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...stack.functionEnv, PORT: String(port), DENO_NO_UPDATE_CHECK: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-    child.once('exit', (code) => reject(new Error(`track-server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/track`, stop: () => child.kill('SIGTERM') };
-}
-
 function latency(result: autocannon.Result): string {
   return `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`;
 }
@@ -141,7 +114,8 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   report('  ratio track / preflight', `${(single.requests.average / preflight.requests.average).toFixed(2)} (the best-known open-source analytics server: ~250 requests/s here; aim 1,000/s, p99 < 50 ms)`);
   // The same handler in one Deno process without the local functions host (which runs each request in
   // a measured worker process, 4 per function): what one hosted isolate does.
-  const direct = await directTrack(stack);
+  const alone = await serveAlone(stack, 'track');
+  const direct = { url: `${alone.origin}/track`, stop: alone.stop };
   try {
     const directPreflight = await run({ url: direct.url, connections: 20, duration: options.seconds, method: 'OPTIONS', headers: { origin: site.origin } });
     const directSingle = await trackLoad(direct.url, site, 20, 1, options.seconds);

@@ -203,8 +203,8 @@ describe.skipIf(!CONSOLE_URL || !API_URL || !DB_URL || !SMTP_SINK_PORT)('e-mail 
 		);
 		expect(left).toHaveLength(0);
 
-		// The dashboard of the first campaign. The click may still wait in mtrk.pending_events (it folds
-		// itself only when no fold ran in the 2 s before it); run the minute job's fold now.
+		// The dashboard of the first campaign. The click may still wait in mtrk.pending_events (the
+		// function asks for a fold after answering, at most every 0.5 s); run the minute job's fold now.
 		await db.query('select mtrk.fold_pending_events()');
 		await openPage(page, CONSOLE_URL!, `/email/campaigns/${campaignId}`);
 		const metric = (id: string) => page.getByTestId(`metric-${id}`).locator('dd').textContent();

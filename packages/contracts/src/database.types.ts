@@ -1859,9 +1859,6 @@ isOneToOne: false
               "contact_id": string
             }[]
                            },
-"_fold_if_due":
-{ Args: Record<PropertyKey, never>; Returns: undefined
-                           },
 "_generate_messages":
 { Args: { "campaign_id": string }; Returns: Json
                            },
@@ -1885,6 +1882,9 @@ isOneToOne: false
                            },
 "fold_pending_events":
 { Args: { "max_events"?: number }; Returns: number
+                           },
+"fold_pending_events_if_due":
+{ Args: Record<PropertyKey, never>; Returns: number
                            },
 "generate_messages":
 { Args: { "campaign_id": string }; Returns: Json

@@ -77,8 +77,8 @@ stackTest('email-tracking: pixel records an open and is never cached; machines a
 
   await (await get(`/o/${token}.gif`, { headers: { 'user-agent': 'Mozilla/5.0 (via ggpht.com GoogleImageProxy)' } }))
     .arrayBuffer();
-  // Opens wait in mtrk.pending_events until a fold (a request runs one when none ran for 2 s, pg_cron
-  // every minute); this is the minute job's run, now.
+  // Opens wait in mtrk.pending_events until a fold (the function asks for one after answering, at most
+  // every 0.5 s; pg_cron every minute); this is the minute job's run, now.
   await db.query('select mtrk.fold_pending_events()');
   const { rows } = await db.query(
     `select is_machine, machine_reason from mtrk.events where message_id = $1 and type = 'open' order by id`,

@@ -1,11 +1,12 @@
 -- Opens and clicks recorded by email-tracking wait in mtrk.pending_events until mtrk.fold_pending_events
 -- moves them into mtrk.events, whose trigger folds them into the aggregates (migration 20261210000100):
--- from the request when no fold has run for 2 s, and from pg_cron every minute. Nothing is folded twice
--- or lost, a failing fold never fails the click that runs it, an erased contact's queued events go with
--- it, and nobody but the owner's functions reads or writes the queue.
+-- asked by the function after it has answered, when no fold has run for 0.5 s
+-- (mtrk.fold_pending_events_if_due, migration 20261211000500), and from pg_cron. A click's own statement
+-- never folds. Nothing is folded twice or lost, a failing fold leaves the events queued, an erased
+-- contact's queued events go with it, and nobody but the owner's functions reads or writes the queue.
 begin;
 \ir ../_helpers/install.psql
-select plan(26);
+select plan(30);
 
 select tests.create_user('ana@a.test');
 select tests.create_company('Empresa A', 'empresa-a');
@@ -20,17 +21,20 @@ update fx set l1 = (select public_id from mtrk.links where id = tests.email_link
 create function pg_temp.metrics() returns table (clicks int, unique_clicks int, opens int, unique_opens int)
 language sql as $f$ select clicks, unique_clicks, opens, unique_opens from mtrk.campaign_metrics where campaign_id = (select campaign from fx) $f$;
 
--- A lone click after a quiet spell folds itself at once.
+-- A lone click after a quiet spell: its statement only queues it; the fold the function asks for next
+-- (none ran for 0.5 s) takes it at once.
 update mtrk.fold_state set last_folded_at = now() - interval '1 minute';
 select is((select url from mtrk.track_click((select l1 from fx), 'Mozilla/5.0', null)), 'https://a.test/1', 'the click answers its URL');
-select is((select count(*)::int from mtrk.pending_events), 0, 'a lone click is folded in its own request');
+select is((select count(*)::int from mtrk.pending_events), 1, 'its own statement only queues it');
+select is(mtrk.fold_pending_events_if_due(), 1, 'the fold asked after the answer takes it');
 select results_eq('select * from pg_temp.metrics()', $$values (1, 1, 0, 1)$$, 'and counted: one click, one unique click, a unique open');
 
--- Within 2 s of a fold, clicks and opens wait in the queue; the aggregates do not move.
+-- Within 0.5 s of a fold, clicks and opens wait in the queue; the aggregates do not move.
 select is((select url from mtrk.track_click((select l2 from fx), 'Mozilla/5.0', null)), 'https://a.test/2', 'a second click answers');
 select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'Mozilla/5.0', null), 'an open is recorded');
 select ok(mtrk.track_open((select public_id from mtrk.messages where id = (select m2 from fx)), 'GoogleImageProxy', 'Gmail image proxy'), 'a machine open is recorded');
 select is((select count(*)::int from mtrk.pending_events), 3, 'three events wait');
+select is(mtrk.fold_pending_events_if_due(), 0, 'a fold asked within 0.5 s of the last is not due');
 select results_eq('select * from pg_temp.metrics()', $$values (1, 1, 0, 1)$$, 'the aggregates have not moved yet');
 select is((select count(*)::int from mtrk.events where campaign_id = (select campaign from fx)), 1, 'only the folded click is in mtrk.events yet');
 
@@ -53,11 +57,12 @@ select m.company_id, m.campaign_id, m.id, m.contact_id, null, t, s from fx join 
 select is((select count(*)::int from mtrk.pending_events), 0, 'a direct insert into the log is not queued');
 select results_eq('select * from pg_temp.metrics()', $$values (2, 1, 2, 2)$$, 'its open counted at once');
 
--- A fold that fails does not fail the click that runs it: the event stays queued and a warning says why.
+-- A fold that fails leaves the events queued, and a warning says why.
 update mtrk.fold_state set last_folded_at = now() - interval '1 minute';
 alter table mtrk.campaign_ctas add constraint test_refuses_folds check (clicks < 2) not valid;
-select is((select url from mtrk.track_click((select l3 from fx), 'Mozilla/5.0', null)), 'https://a.test/1', 'the click still answers when its fold fails');
-select is((select count(*)::int from mtrk.pending_events), 1, 'and its event stays queued for the next fold');
+select is((select url from mtrk.track_click((select l3 from fx), 'Mozilla/5.0', null)), 'https://a.test/1', 'the click answers');
+select is(mtrk.fold_pending_events_if_due(), 0, 'the fold asked after it fails and folds nothing');
+select is((select count(*)::int from mtrk.pending_events), 1, 'and the event stays queued for the next fold');
 alter table mtrk.campaign_ctas drop constraint test_refuses_folds;
 select is(mtrk.fold_pending_events(), 1, 'which takes it');
 
@@ -76,6 +81,7 @@ select tests.authenticate_as('ana@a.test');
 select throws_ok('select 1 from mtrk.pending_events', '42501', null, 'a member cannot read the queue');
 select tests.authenticate_as_service_role();
 select throws_ok('delete from mtrk.fold_state', '42501', null, 'service_role cannot touch fold_state but through the fold');
+select lives_ok('select mtrk.fold_pending_events_if_due()', 'service_role may ask for a fold');
 select tests.clear_authentication();
 
 select * from finish();
