@@ -113,7 +113,7 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   report('  statements that wrote them (batches per statement)', `${fmt(singleCalls)} (${(single.requests.total / Math.max(singleCalls, 1)).toFixed(2)})`);
   report('  ratio track / preflight', `${(single.requests.average / preflight.requests.average).toFixed(2)} (the best-known open-source analytics server: ~250 requests/s here; aim 1,000/s, p99 < 50 ms)`);
   // The same handler in one Deno process without the local functions host (which runs each request in
-  // a measured worker process, 4 per function): what one hosted isolate does.
+  // a measured worker process, one live per function): what one hosted isolate does.
   const alone = await serveAlone(stack, 'track');
   const direct = { url: `${alone.origin}/track`, stop: alone.stop };
   try {
