@@ -167,6 +167,10 @@ const ingest = groupCommit<Ingest, Record<string, unknown>>(async (batches) => {
     text: 'select lead.ingest_tracking_batches($1::jsonb) as answers',
     values: [JSON.stringify(order.map((i) => batches[i]))],
   });
+  // Back in the callers' order; an answer missing for any batch fails the group (each then runs alone).
+  if (row.answers.length !== batches.length) {
+    throw new Error(`lead.ingest_tracking_batches answered ${row.answers.length} batches for ${batches.length}`);
+  }
   const answers = new Array<Record<string, unknown>>(batches.length);
   order.forEach((i, k) => (answers[i] = row.answers[k]));
   return answers;
