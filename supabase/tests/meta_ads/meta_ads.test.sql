@@ -34,6 +34,11 @@ values (tests.company_id('empresa-b'), '10000000000009', 'Bia', 'v1:sealed:b');
 create function pg_temp.day(back integer) returns text language sql as $$
   select ((now() at time zone 'America/Sao_Paulo')::date - back)::text
 $$;
+-- a moment `back` before now, but never before today's midnight in São Paulo: the leads' capture days
+-- must be today's whatever the hour the suite runs (at 00:03 there, ten minutes ago is yesterday)
+create function pg_temp.ago(back interval) returns timestamptz language sql as $$
+  select greatest(now() - back, ((now() at time zone 'America/Sao_Paulo')::date)::timestamp at time zone 'America/Sao_Paulo')
+$$;
 create function pg_temp.row(ad text, adset text, campaign text, back integer, spend text, impressions text default '1000', clicks text default '10')
 returns jsonb language sql as $$
   select jsonb_build_object('ad_id', ad, 'ad_name', 'Ad ' || ad, 'adset_id', adset, 'adset_name', 'Set ' || adset,
@@ -101,22 +106,22 @@ begin
 
   insert into lead.domains (company_id, domain_name, domain_url) values (company, 'a', 'https://a.test') returning id into domain;
   insert into lead.visitor_journeys (company_id, domain_id, visitor_id, first_visit_at, last_visit_at)
-  values (company, domain, 'visitor-m', now() - interval '1 hour', now()) returning id into journey;
+  values (company, domain, 'visitor-m', pg_temp.ago(interval '1 hour'), now()) returning id into journey;
   insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at)
-  values (company, 'session-m1', domain, journey, 'visitor-m', now() - interval '1 hour', now()),
-         (company, 'session-m2', domain, journey, 'visitor-m', now() - interval '1 hour', now());
+  values (company, 'session-m1', domain, journey, 'visitor-m', pg_temp.ago(interval '1 hour'), now()),
+         (company, 'session-m2', domain, journey, 'visitor-m', pg_temp.ago(interval '1 hour'), now());
   insert into lead.leads (company_id, name, email, stage_id, value, created_at)
-  values (company, 'Web', 'web@a.test', won_stage, 300, now() - interval '10 minutes') returning id into lead_id;
+  values (company, 'Web', 'web@a.test', won_stage, 300, pg_temp.ago(interval '10 minutes')) returning id into lead_id;
   insert into lead.utm_touches (touched_at, company_id, domain_id, session_id, visitor_id, journey_id, lead_id, channel, utm_source,
                                 utm_medium, utm_campaign, utm_content, utm_term)
-  values (now() - interval '30 minutes', company, domain, 'session-m1', 'visitor-m', journey, lead_id, 'paid', 'facebook', 'paid',
+  values (pg_temp.ago(interval '30 minutes'), company, domain, 'session-m1', 'visitor-m', journey, lead_id, 'paid', 'facebook', 'paid',
           'Campaign 9000000302|9000000302', '9000000202', '9000001003');
   -- a Google lead: not Meta's
   insert into lead.leads (company_id, name, email, stage_id, created_at)
-  values (company, 'Google', 'g@a.test', first_stage, now() - interval '5 minutes') returning id into lead_id;
+  values (company, 'Google', 'g@a.test', first_stage, pg_temp.ago(interval '5 minutes')) returning id into lead_id;
   insert into lead.utm_touches (touched_at, company_id, domain_id, session_id, visitor_id, journey_id, lead_id, channel, utm_source,
                                 utm_medium, utm_campaign, utm_term)
-  values (now() - interval '20 minutes', company, domain, 'session-m2', 'visitor-m', journey, lead_id, 'paid', 'google', 'cpc', '9000000302', '9000001003');
+  values (pg_temp.ago(interval '20 minutes'), company, domain, 'session-m2', 'visitor-m', journey, lead_id, 'paid', 'google', 'cpc', '9000000302', '9000001003');
 end
 $$;
 
