@@ -5,7 +5,7 @@
 // the database agree. Idempotent: skipped while the demo company's profile is active (an expired one is reconnected).
 import pg from 'pg';
 import type { StackEnv } from '../packages/local-stack/src/stack.ts';
-import { adsOf, sandboxMetaProfiles } from '../packages/platform-sandbox/src/server.ts';
+import { sandboxAdsOfAccount, sandboxMetaProfiles } from '../packages/platform-sandbox/src/server.ts';
 
 const demoAdmin = { email: 'admin@demo.rastro.local', password: 'demo-admin-pass' };
 /** The tracked accounts and their datasets (the sandbox's; see meta-graph.ts). */
@@ -26,8 +26,8 @@ async function json(response: Response, what: string): Promise<Record<string, un
  * accounts, so web leads join spend in ROI. Idempotent (only touches without a term).
  */
 async function tagDemoTouches(db: pg.Client): Promise<void> {
-  const adIds = demoMetaAccounts.flatMap((account, index) =>
-    adsOf({ id: account.adAccountId, name: '' }, index).filter((ad) => ad.name.includes('Conversões Site')).map((ad) => ad.id)
+  const adIds = demoMetaAccounts.flatMap((account) =>
+    sandboxAdsOfAccount(account.adAccountId).filter((ad) => ad.name.includes('Conversões Site')).map((ad) => ad.id)
   );
   await db.query(
     `update lead.utm_touches t set utm_term = ($1::text[])[1 + abs(hashtext(t.id::text)) % cardinality($1::text[])]
