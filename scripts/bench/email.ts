@@ -141,6 +141,10 @@ async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, r
   // Count the calls of the grouped click statement (track_functions is reloaded into every session).
   await db.query(`alter system set track_functions = 'pl'`);
   await db.query('select pg_reload_conf(), pg_stat_reset()');
+  // What the generation above wrote is flushed first: otherwise the kernel writes it back during the
+  // click run, and a commit's WAL flush waits behind it (seen: 0.8 s stalls of track_clicks on
+  // IO:WALSync, decision 0012), which is the previous phase's cost, not the click's.
+  await db.query('checkpoint');
   // Warm both (workers started, pools open), then measure each in turn.
   await fire(api.origin, clickPaths, headers, 50, 3);
   await fire(api.origin, ['/functions/v1/static-redirect'], headers, 50, 3);
