@@ -971,26 +971,6 @@ isOneToOne: false
       referencedColumns: ["company_id","id"]
     }
                   ]
-                },"tracking_receipts": {
-                  Row: {
-                    "client_event_id": string,"domain_id": string,"received_at": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "client_event_id": string,"domain_id": string,"received_at"?: string
-                  }
-                  Update: {
-                    "client_event_id"?: string,"domain_id"?: string,"received_at"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "tracking_receipts_domain_id_fkey"
-      columns: ["domain_id"]
-isOneToOne: false
-      referencedRelation: "domains"
-      referencedColumns: ["id"]
-    }
-                  ]
                 },"tracking_settings": {
                   Row: {
                     "company_id": string,"created_at": string,"visitor_key": string
@@ -1183,6 +1163,9 @@ isOneToOne: false
 "_refusal":
 { Args: { "origin": string,"site": Omit<Database["lead"]['Tables']["domains"]['Row'], Database["lead"]['Tables']["domains"]['ComputedFields']> }; Returns: string
                            },
+"_session_client_ids":
+{ Args: { "company": string,"event_ids": (string)[],"sess": string,"since": string,"until": string,"view_ids": (string)[] }; Returns: Record<string, unknown>
+                           },
 "_trim_white_space":
 { Args: { "value": string }; Returns: string
                            },
@@ -1307,9 +1290,6 @@ isOneToOne: false
                            },
 "phone_variants":
 { Args: { "digits": string }; Returns: (string)[]
-                           },
-"prune_tracking_receipts":
-{ Args: { "older_than"?: string }; Returns: number
                            },
 "record_ticket_enrichment":
 { Args: { "meta_ad_id": string,"result": Json,"ticket_tracking_id": string }; Returns: boolean

@@ -73,7 +73,9 @@ export const TrackBatchSchema = z.strictObject({
   visitor_id: clientId.optional(),
   session_id: clientId,
   context: TrackContextSchema.optional(),
-  events: z.array(TrackEventSchema).min(1).max(trackMaxEvents),
+  events: z.array(TrackEventSchema).min(1).max(trackMaxEvents)
+    // track dedupes retries on these ids, so one batch cannot carry an id twice
+    .refine((events) => new Set(events.map((event) => event.id)).size === events.length, 'event ids must be unique within a batch'),
 });
 
 export type TrackBatch = z.infer<typeof TrackBatchSchema>;

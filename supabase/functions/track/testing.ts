@@ -54,7 +54,6 @@ export async function trackingFootprint(): Promise<Record<string, number>> {
     (select count(*) from lead.utm_touches)::int as touches,
     (select count(*) from lead.page_views)::int as page_views,
     (select count(*) from lead.web_events)::int as web_events,
-    (select count(*) from lead.tracking_receipts)::int as receipts,
     (select count(*) from lead.tracking_settings)::int as settings,
     (select count(*) from lead.leads)::int as leads,
     (select coalesce(max(updated_at), 'epoch') from lead.leads)::text as leads_changed`);

@@ -1,10 +1,10 @@
 -- Tenant isolation of every web-tracking table (issue 7): a member of company A reads A's rows and
 -- none of B's; admins write sites and landing pages of their own company only; the tables track
 -- writes (sessions, journeys, touches, page views, events) take no writes from members at all; the
--- per-company secret and the receipt ledger are invisible to members; anon reads nothing.
+-- per-company secret and the partition registry are invisible to members; anon reads nothing.
 begin;
 \ir ../_helpers/install.psql
-select plan(74);
+select plan(72);
 
 select tests.create_user('ana@a.test');
 select tests.create_user('bruno@b.test');
@@ -45,7 +45,6 @@ begin
     values (company, domain, session, page, 'pv-' || slug, 'https://' || slug || '.test/', '/', 1);
     insert into lead.web_events (company_id, domain_id, session_id, page_id, client_event_id, event_type)
     values (company, domain, session, page, 'ev-' || slug, 'click');
-    insert into lead.tracking_receipts (domain_id, client_event_id) values (domain, 'pv-' || slug);
     insert into lead.capture_rate_limits (domain_id, ip_hash, window_start) values (domain, 'ip-' || slug, now());
     insert into ops.privacy_settings (company_id, retention_months) values (company, 6);
     insert into ops.erasure_log (company_id, subject_kind, subject_hash, leads, rows_changed)
@@ -135,10 +134,9 @@ select throws_ok(format('select 1 from partitions.%I', 'lead_page_views_y' || to
 select throws_ok(format('select 1 from partitions.%I', 'lead_utm_touches_y' || to_char(now(), 'YYYY') || 'm' || to_char(now(), 'MM')),
   '42501', null, 'a utm_touches partition read directly: permission denied');
 
--- secrets and the ledger
+-- secrets and service-only registries
 select throws_ok('select visitor_key from lead.tracking_settings', '42501', null, 'tracking_settings: members cannot read the visitor key');
 select throws_ok('select 1 from lead.tracking_settings', '42501', null, 'tracking_settings: members read nothing of it');
-select throws_ok('select 1 from lead.tracking_receipts', '42501', null, 'tracking_receipts: members read nothing of it');
 select throws_ok('select 1 from ops.partitioned_tables', '42501', null, 'partitioned_tables: members read nothing of it');
 select throws_ok('select 1 from lead.capture_rate_limits', '42501', null, 'capture_rate_limits: members read nothing of it');
 select throws_ok('select 1 from ops.personal_data_locations', '42501', null, 'personal_data_locations: members read nothing of it');
@@ -189,7 +187,6 @@ select throws_ok('select 1 from lead.tracking_settings', '42501', null, 'anon: t
 -- service role writes them (the edge functions' RPCs)
 select tests.authenticate_as_service_role();
 select lives_ok(format($$update lead.sessions set total_events = 1 where company_id = %L$$, tests.company_id('empresa-b')), 'service_role: writes sessions');
-select lives_ok(format($$select * from lead.tracking_receipts where domain_id = %L$$, (select domain_id from fixture where company = 'empresa-b')), 'service_role: reads the ledger');
 
 select * from finish();
 rollback;
