@@ -54,8 +54,8 @@ declare
   written_at timestamptz;
   view_ids text[];
   event_ids text[];
-  known_views text[] := '{}';
-  known_events text[] := '{}';
+  known_views text[] := '{}'::text[];
+  known_events text[] := '{}'::text[];
   n_leaves_changed integer := 0;
   seen_started timestamptz;
   seen_views integer;
