@@ -21,15 +21,16 @@
 -- Which of these client ids a session already holds among its page views and events, between its start
 -- and `until` (bounds on the partition key, so only the session's months are read). PL/pgSQL, so its
 -- plans are kept between calls, and generic, like the function that calls it (migration 20261211000300).
+-- Distinct: a session may hold an id twice from before this migration (rows written in the race it fixes).
 create function lead._session_client_ids(company uuid, sess text, since timestamptz, until timestamptz, view_ids text[],
                                          event_ids text[], out views text[], out events text[])
 language plpgsql stable set search_path = '' set plan_cache_mode = force_generic_plan
 as $$
 begin
-  views := array(select v.client_event_id from lead.page_views v
+  views := array(select distinct v.client_event_id from lead.page_views v
                  where v.company_id = company and v.session_id = sess and v.created_at >= since and v.created_at <= until
                    and v.client_event_id = any (view_ids));
-  events := array(select e.client_event_id from lead.web_events e
+  events := array(select distinct e.client_event_id from lead.web_events e
                   where e.company_id = company and e.session_id = sess and e.created_at >= since and e.created_at <= until
                     and e.client_event_id = any (event_ids));
 end
