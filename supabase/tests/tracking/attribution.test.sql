@@ -3,7 +3,7 @@
 -- (security invoker) keeps every figure inside the caller's company.
 begin;
 \ir ../_helpers/install.psql
-select plan(16);
+select plan(21);
 
 select tests.create_user('ana@a.test');
 select tests.create_user('bruno@b.test');
@@ -88,6 +88,72 @@ select ok((select significant and z_score between 2.6 and 2.8 and lift = 0.6 fro
 select tests.authenticate_as('bruno@b.test');
 select is((select count(*)::int from analytics.ab_test_results('11111111-2222-3333-4444-555555555555')) + (select count(*)::int from analytics.lead_touch_credit)
           + (select count(*)::int from analytics.utm_performance()), 0, 'another company sees none of it');
+
+-- Two non-direct touches at the same instant: exactly one is the last non-direct (the later by id, as
+-- positions order them), so the lead has one attribution row and one credit under last_non_direct.
+select tests.clear_authentication();
+do $$
+declare
+  company uuid := tests.company_id('empresa-b');
+  domain uuid;
+  journey uuid;
+  lead_id uuid;
+  at timestamptz := now() - interval '2 days';
+begin
+  insert into lead.domains (company_id, domain_name, domain_url) values (company, 'b', 'https://b.test') returning id into domain;
+  insert into lead.visitor_journeys (company_id, domain_id, visitor_id, first_visit_at, last_visit_at)
+  values (company, domain, 'visitor-b1', at, at) returning id into journey;
+  insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at)
+  values (company, 'session-b1', domain, journey, 'visitor-b1', at, at);
+  insert into lead.leads (company_id, name, email, created_at) values (company, 'T', 't@b.test', now() - interval '1 day')
+  returning id into lead_id;
+  insert into lead.utm_touches (id, touched_at, company_id, domain_id, session_id, visitor_id, journey_id, lead_id, channel, utm_source, utm_medium, utm_campaign)
+  values ('00000000-0000-0000-0000-0000000000b1', at, company, domain, 'session-b1', 'visitor-b1', journey, lead_id, 'paid', 'google', 'cpc', 'tie'),
+         ('00000000-0000-0000-0000-0000000000b2', at, company, domain, 'session-b1', 'visitor-b1', journey, lead_id, 'paid', 'facebook', 'cpc', 'tie'),
+         ('00000000-0000-0000-0000-0000000000b3', at + interval '1 hour', company, domain, 'session-b1', 'visitor-b1', journey, lead_id, 'direct', null, null, null);
+end
+$$;
+select tests.authenticate_as('bruno@b.test');
+select is((select count(*)::int from analytics.lead_attribution where touches > 0), 1, 'a tie of non-direct touches: still one attribution row for the lead');
+select is((select count(*)::int from analytics.lead_touch_credit where is_last_non_direct), 1, 'a tie: one touch is the last non-direct');
+select is((select array[last_non_direct_source, first_source, last_channel] from analytics.lead_attribution where touches > 0),
+          array['facebook', 'google', 'direct'], 'a tie: the later by id (as positions order them) is the last non-direct; first and last as before');
+select is((select sum(leads) from analytics.utm_performance(model => 'last_non_direct')), 1.0000, 'a tie: last_non_direct credits one lead, not two');
+
+select tests.clear_authentication();
+-- enough Meta-tagged leads, analysed, for the planner to pick the nested loops it picked for the demo
+-- company (with a handful of rows it does not, and the check below would pass on the old views)
+do $$
+declare
+  company uuid := tests.company_id('empresa-b');
+  domain uuid;
+  journey uuid;
+begin
+  insert into lead.domains (company_id, domain_name, domain_url) values (company, 'bv', 'https://bv.test') returning id into domain;
+  insert into lead.visitor_journeys (company_id, domain_id, visitor_id, first_visit_at, last_visit_at)
+  values (company, domain, 'visitor-bv', now(), now()) returning id into journey;
+  insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at)
+  values (company, 'session-bv', domain, journey, 'visitor-bv', now() - interval '3 days', now());
+  insert into lead.leads (company_id, name, email, created_at)
+  select company, 'V' || n, 'v' || n || '@b.test', now() - interval '1 day' from generate_series(1, 600) n;
+  insert into lead.utm_touches (touched_at, company_id, domain_id, session_id, visitor_id, journey_id, lead_id, channel, utm_source, utm_medium, utm_campaign, utm_content, utm_term)
+  select now() - make_interval(days => 2, mins => k), company, domain, 'session-bv', 'visitor-bv', journey, l.id, 'paid', 'facebook', 'cpc', 'C|1200000000' || (k % 3), 'S|1300000000' || k, 'A|1400000000' || k
+  from lead.leads l cross join generate_series(1, 2) k where l.company_id = company and l.email like 'v%@b.test' and l.id::text < '8';
+end
+$$;
+analyze lead.leads; analyze lead.utm_touches; analyze lead.sessions;
+select tests.authenticate_as('bruno@b.test');
+-- The credit view is a window over the company's touches: no plan may run it once per row of a join
+-- (migration 20261211000700; it ran 1,103 times for the demo company's Meta ROI).
+create function pg_temp.window_loops(query text) returns int language plpgsql as $$
+declare plan jsonb;
+begin
+  execute 'explain (analyze, format json) ' || query into plan;
+  return coalesce((select max((node ->> 'Actual Loops')::int) from jsonb_path_query(plan, 'strict $.**?(@."Node Type" == "WindowAgg")') node), 0);
+end
+$$;
+select is(pg_temp.window_loops('select * from analytics.meta_attributed_leads') + pg_temp.window_loops('select * from analytics.lead_attribution'),
+          2, 'meta_attributed_leads and lead_attribution each run the touch window once');
 
 select * from finish();
 rollback;
