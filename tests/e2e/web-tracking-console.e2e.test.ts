@@ -76,6 +76,15 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('web tracking console', () => {
 		await page.waitForURL(/model=first/);
 		expect(await page.getByTestId('utm-table').locator('tbody tr').count()).toBeGreaterThan(5);
 		await fullPageScreenshot(page, `${RESULTS}web-tracking-utm.png`);
+		// The demo has more combinations than one page holds: 50 a page, the next keeps the filters.
+		expect(await page.getByTestId('utm-table').locator('tbody tr').count()).toBe(50);
+		const summary = await page.getByRole('navigation', { name: 'Pages' }).innerText();
+		expect(summary).toMatch(/Showing 1–50 of [\d,]+ rows/);
+		await page.getByRole('link', { name: 'Next' }).click();
+		await page.waitForURL(/page=2/);
+		expect(page.url()).toContain('model=first');
+		expect(await page.getByTestId('utm-table').locator('tbody tr').count()).toBeGreaterThan(0);
+		expect(await page.getByRole('navigation', { name: 'Pages' }).innerText()).toMatch(/Showing 51–/);
 	}, 120_000);
 
 	it('a demo lead shows its web journey in order', async () => {

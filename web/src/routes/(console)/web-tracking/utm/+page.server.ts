@@ -9,6 +9,7 @@ import { attributionModels, type AttributionModel } from '#lib/tracking/models.t
 import type { PageServerLoad } from './$types';
 
 const day = /^\d{4}-\d{2}-\d{2}$/;
+const pageSize = 50;
 
 export const load: PageServerLoad = async (event) => {
 	const { module } = await openModule(event, 'web-tracking');
@@ -21,7 +22,8 @@ export const load: PageServerLoad = async (event) => {
 		model: (attributionModels as readonly string[]).includes(params.get('model') ?? '') ? (params.get('model') as AttributionModel) : 'last_non_direct',
 		source: params.get('source')?.trim() || '',
 		medium: params.get('medium')?.trim() || '',
-		campaign: params.get('campaign')?.trim() || ''
+		campaign: params.get('campaign')?.trim() || '',
+		page: Math.max(1, Math.min(10_000, Number.parseInt(params.get('page') ?? '1', 10) || 1))
 	};
 	const range = { from_date: companyDayStart(filters.from), to_date: new Date(new Date(companyDayStart(filters.to)).getTime() + 86_400_000).toISOString() };
 	const analytics = event.locals.supabase.schema('analytics');
@@ -39,5 +41,22 @@ export const load: PageServerLoad = async (event) => {
 		console.error('utm performance failed', rows.error ?? daily.error);
 		error(503, m.tracking_error_load_failed());
 	}
-	return { module, filters, rows: rows.data ?? [], daily: daily.data ?? [] };
+	// The function aggregates the whole range anyway (its rows are already grouped and sorted by
+	// sessions), so the totals come from every row and only one page of them is sent to the browser.
+	const all = rows.data ?? [];
+	const totals = all.reduce(
+		(t, r) => ({ sessions: t.sessions + r.sessions, leads: t.leads + Number(r.leads), won: t.won + Number(r.won_revenue) }),
+		{ sessions: 0, leads: 0, won: 0 }
+	);
+	const pages = Math.max(1, Math.ceil(all.length / pageSize));
+	const page = Math.min(filters.page, pages);
+	return {
+		module,
+		filters: { ...filters, page },
+		pageSize,
+		total: all.length,
+		totals,
+		rows: all.slice((page - 1) * pageSize, page * pageSize),
+		daily: daily.data ?? []
+	};
 };
