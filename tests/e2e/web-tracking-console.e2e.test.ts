@@ -85,6 +85,11 @@ describe.skipIf(!CONSOLE_URL || !DB_URL)('web tracking console', () => {
 		expect(page.url()).toContain('model=first');
 		expect(await page.getByTestId('utm-table').locator('tbody tr').count()).toBeGreaterThan(0);
 		expect(await page.getByRole('navigation', { name: 'Pages' }).innerText()).toMatch(/Showing 51–/);
+		// a page past the last one (the data or the filters changed) goes back to the first, filters kept
+		await openPage(page, CONSOLE_URL!, '/web-tracking/utm?model=first&page=999');
+		expect(new URL(page.url()).searchParams.get('page')).toBeNull();
+		expect(new URL(page.url()).searchParams.get('model')).toBe('first');
+		expect(await page.getByTestId('utm-table').locator('tbody tr').count()).toBe(50);
 	}, 120_000);
 
 	it('a demo lead shows its web journey in order', async () => {

@@ -1,7 +1,7 @@
 // UTM performance: sessions → leads → qualified → won revenue by source, medium, campaign, content
 // and term under a chosen attribution model (analytics.utm_performance), and sessions and leads per
 // day for the chart (analytics.daily_web_traffic). Filters are GET parameters, so a view can be shared.
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { m } from '#lib/paraglide/messages.js';
 import { companyDay, companyDayStart } from '#lib/format.ts';
 import { openModule } from '#lib/server/require-module.ts';
@@ -27,36 +27,46 @@ export const load: PageServerLoad = async (event) => {
 	};
 	const range = { from_date: companyDayStart(filters.from), to_date: new Date(new Date(companyDayStart(filters.to)).getTime() + 86_400_000).toISOString() };
 	const analytics = event.locals.supabase.schema('analytics');
+	// One page of rows, ranged by PostgREST with the exact count: a company can have more combinations
+	// than the API's max_rows (1,000 on Supabase), which would otherwise cut the list short.
+	const first = (filters.page - 1) * pageSize;
 	const [rows, daily] = await Promise.all([
-		analytics.rpc('utm_performance', {
-			...range,
-			model: filters.model,
-			source: filters.source || undefined,
-			medium: filters.medium || undefined,
-			campaign: filters.campaign || undefined
-		}),
+		analytics
+			.rpc(
+				'utm_performance',
+				{
+					...range,
+					model: filters.model,
+					source: filters.source || undefined,
+					medium: filters.medium || undefined,
+					campaign: filters.campaign || undefined
+				},
+				{ count: 'exact' }
+			)
+			.range(first, first + pageSize - 1),
 		analytics.rpc('daily_web_traffic', range)
 	]);
+	if (rows.error?.code === 'PGRST103' && filters.page > 1) {
+		// past the last page (the data or the filters changed): back to the first
+		const query = new URLSearchParams(event.url.searchParams);
+		query.delete('page');
+		redirect(303, `${event.url.pathname}?${query}`);
+	}
 	if (rows.error || daily.error) {
 		console.error('utm performance failed', rows.error ?? daily.error);
 		error(503, m.tracking_error_load_failed());
 	}
-	// The function aggregates the whole range anyway (its rows are already grouped and sorted by
-	// sessions), so the totals come from every row and only one page of them is sent to the browser.
-	const all = rows.data ?? [];
-	const totals = all.reduce(
-		(t, r) => ({ sessions: t.sessions + r.sessions, leads: t.leads + Number(r.leads), won: t.won + Number(r.won_revenue) }),
-		{ sessions: 0, leads: 0, won: 0 }
-	);
-	const pages = Math.max(1, Math.ceil(all.length / pageSize));
-	const page = Math.min(filters.page, pages);
+	// The chart's header sums what the chart draws: sessions started and sessions that became leads,
+	// per company day, over the whole range.
+	const dailyRows = daily.data ?? [];
+	const totals = dailyRows.reduce((t, d) => ({ sessions: t.sessions + d.sessions, leads: t.leads + d.leads }), { sessions: 0, leads: 0 });
 	return {
 		module,
-		filters: { ...filters, page },
+		filters,
 		pageSize,
-		total: all.length,
+		total: rows.count ?? 0,
 		totals,
-		rows: all.slice((page - 1) * pageSize, page * pageSize),
-		daily: daily.data ?? []
+		rows: rows.data ?? [],
+		daily: dailyRows
 	};
 };
