@@ -7,7 +7,7 @@
 //   (c) per edge function, the largest CPU time and peak memory of ONE invocation during (a), beside
 //       Supabase's limits (2 s CPU, 256 MB), read from the functions host's invocation log;
 //   (d) web tracking (scripts/bench/tracking.ts): track at 20 connections, batches of 20 at 50
-//       connections beside COPY, and a partition-pruned page-view query;
+//       connections beside COPY, a partition-pruned page-view query, and UTM performance rolled vs raw;
 //   (e) conversions (scripts/bench/conversions.ts): dispatch into the sandbox's Meta CAPI beside a bare
 //       pgmq loop and BullMQ on Redis, then the 100,000-conversion resilience run;
 //   (f) e-mail (scripts/bench/email.ts): generate_messages beside INSERT…SELECT, click redirect beside a 302;
@@ -15,6 +15,7 @@
 //       Meta's GET verification of the same function, then a replay of the same wamids.
 // Options: --rows N (default 1,000,000), --list-leads N (default 100,000), --samples N (default 300),
 // --page-views N (default 1,000,000; 10,000,000 for the full figure), --tracking-seconds N (default 15),
+// --utm-sessions N (default 1,000,000),
 // --conversions N (default 100,000), --conversions-resilience N (default 100,000; 0 skips it),
 // --email-contacts N, --click-rate N, --click-seconds N,
 // --whatsapp-seconds N (default 15),
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     'list-leads': { type: 'string', default: '100000' },
     samples: { type: 'string', default: '300' },
     'page-views': { type: 'string', default: '1000000' },
+    'utm-sessions': { type: 'string', default: '1000000' },
     'tracking-seconds': { type: 'string', default: '15' },
     only: { type: 'string', multiple: true },
     'email-contacts': { type: 'string', default: '1000000' },
@@ -343,7 +345,7 @@ async function main(): Promise<void> {
     }
     if (wanted('list')) await benchLeadList(stack, db);
     if (wanted('tracking')) {
-      await benchTracking(stack, db, report, { pageViews: Number(args['page-views']), seconds: Number(args['tracking-seconds']), workDir, log })
+      await benchTracking(stack, db, report, { pageViews: Number(args['page-views']), utmSessions: Number(args['utm-sessions']), seconds: Number(args['tracking-seconds']), workDir, log })
         .catch((error: Error) => report('web tracking FAILED', error.message.slice(0, 400)));
     }
     if (wanted('email')) {

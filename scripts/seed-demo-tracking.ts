@@ -194,6 +194,9 @@ export async function seedDemoTracking(db: pg.Client, origin: string): Promise<n
     await db.query('rollback').catch(() => undefined);
     throw error;
   }
+  // The 90 days just written are in the past: cut them into the per-day landing counts the UTM
+  // performance page reads (the hourly job only adds days as they end; migration 20261211000800).
+  await db.query('select lead.roll_up_session_landings(rebuild => true)');
   const { rows: [{ count }] } = await db.query<{ count: number }>(`select count(*)::int as count from lead.sessions where domain_id = $1`, [site.id]);
   return count;
 }

@@ -7,7 +7,10 @@
 //       into lead.page_views (ratio; the aim: 25,000 events/s);
 //   (c) a page-view query over --page-views rows (default 1,000,000; run once with 10,000,000) spread
 //       over twelve monthly partitions: the last 30 days of one company, whose plan must show partition
-//       pruning (partitions scanned vs present), beside the same aggregate over all months.
+//       pruning (partitions scanned vs present), beside the same aggregate over all months;
+//   (d) the UTM performance page's query (analytics.utm_performance, 90 days) over --utm-sessions
+//       sessions (default 1,000,000), from the rolled days (migration 20261211000800) beside the same
+//       call answered from the raw rows alone (ratio); both answers must be equal.
 // Every request carries fresh client event ids, so none is a cheap duplicate.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { cpuByPart, cpuPerRequest } from './cpu.ts';
 import { serveAlone } from './alone.ts';
 
 type Report = (label: string, value: string) => void;
-type Options = { pageViews: number; seconds: number; workDir: string; log: (m: string) => void };
+type Options = { pageViews: number; utmSessions: number; seconds: number; workDir: string; log: (m: string) => void };
 
 const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -217,4 +220,98 @@ export async function benchTracking(stack: RunningStack, db: pg.Client, report: 
   report('page views of the last 30 days (one company)', `${pruned.ms.toFixed(0)} ms, ${pruned.scanned.length} of ${partitions} partitions scanned: ${pruned.scanned.join(', ')}`);
   report('  baseline: the same aggregate over every month', `${full.ms.toFixed(0)} ms, ${full.scanned.length} of ${partitions} partitions scanned`);
   report('  ratio all months / last 30 days', `${(full.ms / pruned.ms).toFixed(1)}`);
+
+  await benchUtmPerformance(db, report, site, options);
+}
+
+/** (d): 90 days of sessions on the bench site, each with its landing touch, then the console's query. */
+async function benchUtmPerformance(
+  db: pg.Client,
+  report: Report,
+  site: { domainId: string; companyId: string },
+  options: Options,
+): Promise<void> {
+  const n = options.utmSessions;
+  options.log(`UTM performance: loading ${fmt(n)} sessions with their landing touches over 89 days…`);
+  const loadStarted = Date.now();
+  const { rows: [journey] } = await db.query<{ id: string }>(
+    `insert into lead.visitor_journeys (company_id, domain_id, visitor_id, first_visit_at, last_visit_at)
+     values ($1, $2, 'bench-utm-visitor', now() - interval '90 days', now())
+     on conflict on constraint one_journey_per_visitor_and_site do update set last_visit_at = excluded.last_visit_at returning id`,
+    [site.companyId, site.domainId],
+  );
+  // Bench data only: foreign-key triggers skipped for the bulk load (replica role); the rows are valid.
+  await db.query('set session_replication_role = replica');
+  const spacing = (89 * 86_400) / n;
+  await db.query(
+    `insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at)
+     select $1, 'bench-utm-' || g, $2, $3, 'bench-utm-visitor', now() - interval '2 hours' - make_interval(secs => g * $5::float8),
+            now() - interval '2 hours' - make_interval(secs => g * $5::float8)
+     from generate_series(1, $4::int) g`,
+    [site.companyId, site.domainId, journey.id, n, spacing],
+  );
+  await db.query(
+    `insert into lead.utm_touches (touched_at, company_id, domain_id, session_id, visitor_id, journey_id, channel,
+                                   utm_source, utm_medium, utm_campaign, utm_content, utm_term)
+     select now() - interval '2 hours' - make_interval(secs => g * $5::float8) + interval '1 second', $1, $2, 'bench-utm-' || g,
+            'bench-utm-visitor', $3, case when g % 7 = 0 then 'direct' else 'paid' end,
+            case when g % 7 <> 0 then (array['google', 'facebook', 'tiktok', 'linkedin', 'bing'])[1 + g % 5] end,
+            case when g % 7 <> 0 then 'cpc' end, case when g % 7 <> 0 then 'campaign-' || (g / 7) % 40 end,
+            case when g % 7 <> 0 then 'ad-' || (g / 280) % 5 end, null
+     from generate_series(1, $4::int) g`,
+    [site.companyId, site.domainId, journey.id, n, spacing],
+  );
+  await db.query('set session_replication_role = origin');
+  await db.query('analyze lead.sessions, lead.utm_touches');
+  report('UTM performance: sessions loaded', `${fmt(n)} sessions and touches in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s`);
+
+  // As the console asks it: a member of the company, 90 company days ending tomorrow.
+  const { rows: [member] } = await db.query<{ user_id: string }>(
+    `select m.user_id from core.company_members m where m.company_id = $1 order by m.created_at limit 1`,
+    [site.companyId],
+  );
+  const { rows: [range] } = await db.query<{ from_date: string; to_date: string }>(
+    `select (((now() at time zone c.time_zone)::date - 89)::timestamp at time zone c.time_zone)::text as from_date,
+            (((now() at time zone c.time_zone)::date + 1)::timestamp at time zone c.time_zone)::text as to_date
+     from core.companies c where c.id = $1`,
+    [site.companyId],
+  );
+  const asMember = async (): Promise<{ ms: number; rows: unknown[] }> => {
+    await db.query('begin');
+    try {
+      await db.query(`select set_config('request.jwt.claims', $1, true)`, [
+        JSON.stringify({ sub: member.user_id, role: 'authenticated', company_id: site.companyId }),
+      ]);
+      await db.query('set local role authenticated');
+      const started = performance.now();
+      const { rows } = await db.query('select * from analytics.utm_performance($1, $2)', [range.from_date, range.to_date]);
+      const ms = performance.now() - started;
+      await db.query('commit');
+      return { ms, rows };
+    } catch (error) {
+      await db.query('rollback');
+      throw error;
+    }
+  };
+  const best = async () => {
+    const runs = [await asMember(), await asMember(), await asMember()];
+    return { ms: Math.min(...runs.map((r) => r.ms)), rows: runs[0].rows };
+  };
+  await db.query('delete from lead.session_landing_rollups where company_id = $1', [site.companyId]);
+  const raw = await best();
+  const rollStarted = performance.now();
+  await db.query('select lead.roll_up_session_landings()');
+  const rollMs = performance.now() - rollStarted;
+  const { rows: [{ days }] } = await db.query<{ days: number }>(
+    'select count(*)::int as days from lead.session_landing_days where company_id = $1',
+    [site.companyId],
+  );
+  const rolled = await best();
+  if (JSON.stringify(rolled.rows) !== JSON.stringify(raw.rows)) {
+    throw new Error('analytics.utm_performance answered differently from the rolled days than from the raw rows');
+  }
+  report('  roll-up of every company (lead.roll_up_session_landings)', `${fmt(rollMs)} ms, ${fmt(days)} rows for this company`);
+  report('  utm_performance, 90 days, from the rolled days', `${rolled.ms.toFixed(0)} ms (${fmt(rolled.rows.length)} rows, best of 3)`);
+  report('  baseline: the same call from the raw rows', `${raw.ms.toFixed(0)} ms (same answer)`);
+  report('  ratio raw / rolled', `${(raw.ms / Math.max(rolled.ms, 0.1)).toFixed(1)}`);
 }

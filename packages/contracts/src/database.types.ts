@@ -893,6 +893,40 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"session_landing_days": {
+                  Row: {
+                    "company_id": string,"day": string,"domain_id": string,"sessions": number,"utm_campaign": string | null,"utm_content": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"day": string,"domain_id": string,"sessions": number,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null
+                  }
+                  Update: {
+                    "company_id"?: string,"day"?: string,"domain_id"?: string,"sessions"?: number,"utm_campaign"?: string | null,"utm_content"?: string | null,"utm_medium"?: string | null,"utm_source"?: string | null,"utm_term"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "session_landing_days_domain_fkey"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
+                },"session_landing_rollups": {
+                  Row: {
+                    "company_id": string,"rolled_at": string,"rolled_until": string,"time_zone": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"rolled_at"?: string,"rolled_until": string,"time_zone": string
+                  }
+                  Update: {
+                    "company_id"?: string,"rolled_at"?: string,"rolled_until"?: string,"time_zone"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"sessions": {
                   Row: {
                     "browser": string | null,"company_id": string,"converted": boolean,"device": string | null,"domain_id": string,"first_page_id": string | null,"id": string,"journey_id": string,"landing_url": string | null,"last_activity_at": string,"lead_id": string | null,"metadata": NonNullable<Json>,"os": string | null,"referrer": string | null,"return_visits": number,"started_at": string,"total_events": number,"total_page_views": number,"visitor_id": string
@@ -1319,6 +1353,9 @@ isOneToOne: false
         isOneToOne: false
         isSetofReturn: true
       } },
+"roll_up_session_landings":
+{ Args: { "rebuild"?: boolean }; Returns: number
+                           },
 "rotate_site_key":
 { Args: { "domain_id": string }; Returns: string
                            },
