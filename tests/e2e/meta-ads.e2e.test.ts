@@ -130,6 +130,57 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !SANDBOX_URL)('meta ads page', () => 
 		expect(await page.getByTestId('meta-roi-table').innerText()).toContain('Anúncio 1 — Leads WhatsApp');
 	}, 120_000);
 
+	it('ROI table in pages of 50: totals over every row, level kept, a page past the last goes back to the first', async () => {
+		// 60 more ads with spend today, so the ad level has more rows than one page.
+		const { rows: [account] } = await db.query(
+			`select a.id, a.company_id, a.ad_account_id from core_marketing.meta_ad_accounts a
+			 join core.companies c on c.id = a.company_id where c.slug = 'demo-rastro' order by a.ad_account_id limit 1`
+		);
+		await db.query(
+			`insert into core_marketing.meta_ads (company_id, ad_id, ad_name, adset_id, adset_name, campaign_id, campaign_name, account_id)
+			 select $1, (990000000000 + g)::text, 'E2E ad ' || g, '990000000001', 'E2E ad set', '990000000002', 'E2E campaign', regexp_replace($2, '^act_', '')
+			 from generate_series(1, 60) g`,
+			[account.company_id, account.ad_account_id]
+		);
+		await db.query(
+			`insert into core_marketing.meta_ad_insights (company_id, ad_id, day, meta_ad_account_id, adset_id, campaign_id, spend, impressions, clicks, currency)
+			 select $1, (990000000000 + g)::text, current_date, $2, '990000000001', '990000000002', g, 100 * g, g, 'BRL'
+			 from generate_series(1, 60) g`,
+			[account.company_id, account.id]
+		);
+		try {
+			const to = new Date().toISOString().slice(0, 10);
+			const from = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+			const { rows: [all] } = await db.query(
+				`select coalesce(sum(spend), 0)::numeric(14, 2)::text as spend, count(distinct ad_id)::int as ads
+				 from core_marketing.meta_ad_insights where company_id = $1 and day between $2 and $3`,
+				[account.company_id, from, to]
+			);
+			expect(all.ads).toBeGreaterThan(50);
+			await signIn(page, CONSOLE_URL!, DEMO_ADMIN);
+			await open(`/meta-ads?from=${from}&to=${to}&level=ad`);
+			expect(await page.getByTestId('meta-roi-row').count()).toBe(50);
+			const range = await page.getByRole('navigation', { name: 'Pages' }).innerText();
+			expect(range).toMatch(/Showing 1–50 of [\d,]+ rows/);
+			const total = Number(/of ([\d,]+)/.exec(range)![1].replace(/,/g, ''));
+			expect(total).toBeGreaterThanOrEqual(all.ads);
+			expect(await page.getByTestId('meta-total-spend').getAttribute('data-value')).toBe(all.spend);
+			await page.getByRole('link', { name: 'Next' }).click();
+			await page.waitForURL((url) => url.searchParams.get('page') === '2');
+			expect(new URL(page.url()).searchParams.get('level')).toBe('ad');
+			expect(await page.getByTestId('meta-roi-row').count()).toBe(Math.min(50, total - 50));
+			expect(await page.getByTestId('meta-total-spend').getAttribute('data-value')).toBe(all.spend);
+			await open(`/meta-ads?from=${from}&to=${to}&level=ad&page=999`);
+			const back = new URL(page.url());
+			expect(back.searchParams.get('page')).toBeNull();
+			expect(back.searchParams.get('level')).toBe('ad');
+			expect(await page.getByTestId('meta-roi-row').count()).toBe(50);
+		} finally {
+			await db.query(`delete from core_marketing.meta_ad_insights where company_id = $1 and ad_id like '99000000%'`, [account.company_id]);
+			await db.query(`delete from core_marketing.meta_ads where company_id = $1 and ad_id like '99000000%'`, [account.company_id]);
+		}
+	}, 120_000);
+
 	it('admin: disconnects a profile after confirming; its row and its settings go', async () => {
 		const { rows: [gone] } = await db.query(
 			`insert into core_marketing.meta_connections (company_id, fb_user_id, fb_user_name, status, status_message)

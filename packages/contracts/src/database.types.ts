@@ -63,6 +63,11 @@ isOneToOne: false
               "clicks": number,"conversions": number,"day": string,"impressions": number,"leads": number,"revenue": number,"spend": number
             }[]
                            },
+"meta_roi_totals":
+{ Args: { "from_date": string,"level"?: string,"to_date": string }; Returns: {
+              "conversions": number,"leads": number,"revenue": number,"row_count": number,"spend": number
+            }[]
+                           },
 "utm_performance":
 { Args: { "campaign"?: string,"domain_id"?: string,"from_date"?: string,"medium"?: string,"model"?: string,"source"?: string,"to_date"?: string }; Returns: {
               "leads": number,"qualified": number,"sessions": number,"utm_campaign": string,"utm_content": string,"utm_medium": string,"utm_source": string,"utm_term": string,"won": number,"won_revenue": number

@@ -3,7 +3,7 @@
 -- per day) on a small fixture of CTWA tickets and one web lead whose UTMs carry Meta's ids.
 begin;
 \ir ../_helpers/install.psql
-select plan(35);
+select plan(38);
 
 select tests.create_user('ana@a.test');
 select tests.create_user('vera@a.test');
@@ -156,6 +156,13 @@ select results_eq(
   format($$ values (%L, 0::numeric, 0::bigint, 0::bigint, 0::numeric), (%L, 50.00, 0, 0, 0), (%L, 165.50, 4, 2, 800.00) $$,
          pg_temp.day(2), pg_temp.day(1), pg_temp.day(0)),
   'per day, zeros included: spend, leads, conversions and revenue');
+select results_eq(
+  format($$ select row_count, spend, leads, conversions, revenue from analytics.meta_roi_totals(%L::date, %L::date, 'ad') $$,
+         pg_temp.day(1), pg_temp.day(0)),
+  $$ values (4::bigint, 215.50::numeric, 4::bigint, 2::bigint, 800.00::numeric) $$,
+  'totals: the rows and the sums over every ad, for the page that shows them 50 at a time');
+select throws_ok($$ select * from analytics.meta_roi_totals(current_date, current_date, 'account') $$, '22023', null,
+  'totals: an unknown level: 22023');
 select throws_ok($$ select * from analytics.meta_roi(current_date, current_date - 1) $$, '22023', null, 'a reversed range: 22023');
 select throws_ok($$ select * from analytics.meta_roi(current_date, current_date, 'account') $$, '22023', null, 'an unknown level: 22023');
 
@@ -169,6 +176,8 @@ select is((select count(*)::int from core_marketing.meta_ad_accounts), 0, 'nor A
 select is((select count(*)::int from core_marketing.meta_ads), 0, 'nor A''s ads');
 select is((select count(*)::int from core_marketing.meta_ad_insights), 0, 'nor A''s insights');
 select is((select count(*)::int from analytics.meta_roi(current_date - 30, current_date)), 0, 'nor A''s ROI');
+select is((select array[row_count, spend] from analytics.meta_roi_totals(current_date - 30, current_date)), array[0, 0]::numeric[],
+  'nor A''s totals');
 select throws_ok(
   format($$ insert into core_marketing.meta_ad_accounts (company_id, connection_id, ad_account_id, account_name) values (%L, %L, 'act_9', 'x') $$,
          tests.company_id('empresa-a'), (select id from fx where name = 'connection')),

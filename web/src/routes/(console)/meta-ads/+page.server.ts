@@ -21,6 +21,7 @@ import { openModule } from '#lib/server/require-module.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+const pageSize = 50;
 
 
 async function accessToken(locals: App.Locals): Promise<string> {
@@ -37,21 +38,33 @@ export const load: PageServerLoad = async (event) => {
 	const filters = {
 		from: dayPattern.test(params.get('from') ?? '') ? params.get('from')! : companyDay(new Date(Date.now() - 29 * 86_400_000)),
 		to: dayPattern.test(params.get('to') ?? '') ? params.get('to')! : today,
-		level: ((roiLevels as readonly string[]).includes(params.get('level') ?? '') ? params.get('level') : 'campaign') as RoiLevel
+		level: ((roiLevels as readonly string[]).includes(params.get('level') ?? '') ? params.get('level') : 'campaign') as RoiLevel,
+		page: Math.max(1, Math.min(10_000, Number.parseInt(params.get('page') ?? '1', 10) || 1))
 	};
 	if (filters.from > filters.to) [filters.from, filters.to] = [filters.to, filters.from];
 	const supabase = event.locals.supabase;
 	const range = { from_date: filters.from, to_date: filters.to };
-	const [connections, roi, daily] = await Promise.all([
+	// The ROI table a page at a time (a company can have more ads than the API's max_rows, 1,000 on
+	// Supabase); its totals over every row from analytics.meta_roi_totals.
+	const first = (filters.page - 1) * pageSize;
+	const [connections, roi, roiTotals, daily] = await Promise.all([
 		supabase
 			.schema('core_marketing')
 			.from('meta_connection_details')
 			.select('id, fb_user_id, fb_user_name, status, status_message, token_expires_at, connected_at, active_ad_accounts')
 			.order('connected_at'),
-		supabase.schema('analytics').rpc('meta_roi', { ...range, level: filters.level }),
+		supabase.schema('analytics').rpc('meta_roi', { ...range, level: filters.level }).range(first, first + pageSize - 1),
+		supabase.schema('analytics').rpc('meta_roi_totals', { ...range, level: filters.level }).single(),
 		supabase.schema('analytics').rpc('meta_roi_daily', range)
 	]);
-	for (const part of [connections, roi, daily]) {
+	const pastTheEnd = roi.error?.code === 'PGRST103' || (!roi.error && !roiTotals.error && first >= Number(roiTotals.data?.row_count ?? 0));
+	if (filters.page > 1 && pastTheEnd) {
+		// past the last page (the data or the level changed): back to the first
+		const query = new URLSearchParams(params);
+		query.delete('page');
+		redirect(303, `${event.url.pathname}?${query}`);
+	}
+	for (const part of [connections, roi, roiTotals, daily]) {
 		if (part.error) {
 			console.error('meta ads load failed', part.error);
 			error(503, m.meta_ads_error_load());
@@ -92,15 +105,13 @@ export const load: PageServerLoad = async (event) => {
 	}
 
 	const rows = roi.data ?? [];
-	const totals = rows.reduce(
-		(t, r) => ({
-			spend: t.spend + Number(r.spend ?? 0),
-			leads: t.leads + Number(r.leads ?? 0),
-			conversions: t.conversions + Number(r.conversions ?? 0),
-			revenue: t.revenue + Number(r.revenue ?? 0)
-		}),
-		{ spend: 0, leads: 0, conversions: 0, revenue: 0 }
-	);
+	const sums = roiTotals.data;
+	const totals = {
+		spend: Number(sums?.spend ?? 0),
+		leads: Number(sums?.leads ?? 0),
+		conversions: Number(sums?.conversions ?? 0),
+		revenue: Number(sums?.revenue ?? 0)
+	};
 	return {
 		module,
 		isAdmin,
@@ -111,6 +122,8 @@ export const load: PageServerLoad = async (event) => {
 		accountsError,
 		pixelPicker,
 		rows,
+		pageSize,
+		total: Number(sums?.row_count ?? 0),
 		daily: daily.data ?? [],
 		totals,
 		currency: accounts.find((a) => a.is_active)?.currency ?? 'BRL',
