@@ -57,8 +57,7 @@ export const load: PageServerLoad = async (event) => {
 		supabase.schema('analytics').rpc('meta_roi_totals', { ...range, level: filters.level }).single(),
 		supabase.schema('analytics').rpc('meta_roi_daily', range)
 	]);
-	const pastTheEnd = roi.error?.code === 'PGRST103' || (!roi.error && !roiTotals.error && first >= Number(roiTotals.data?.row_count ?? 0));
-	if (filters.page > 1 && pastTheEnd) {
+	if (filters.page > 1 && !roiTotals.error && first >= Number(roiTotals.data?.row_count ?? 0)) {
 		// past the last page (the data or the level changed): back to the first
 		const query = new URLSearchParams(params);
 		query.delete('page');
