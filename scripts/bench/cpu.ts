@@ -1,12 +1,13 @@
 // CPU of the local stack's parts during a bench phase, read from /proc: where a request's cost goes
 // (the machine is shared and two cores, so a ratio of latencies alone does not say which part to fix).
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 /**
  * CPU time (ms) so far of every process under this one, by part: the database, the functions host,
- * its workers, PostgREST, and this process (autocannon and the gateway share it). Exited processes
- * stay counted through their parent's cutime/cstime, so a difference of two readings covers workers
- * that retired in between.
+ * its workers, PostgREST, and this process (the load generator, autocannon or fixed-rate.ts on a
+ * thread of its own, shares it with the gateway). Exited processes stay counted through their
+ * parent's cutime/cstime, so a difference of two readings covers workers that retired in between.
  */
 export function cpuByPart(): Record<string, number> {
   const msPerTick = 1000 / 100; // USER_HZ
@@ -46,7 +47,7 @@ export function cpuByPart(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [pid, proc] of procs) {
     if (!isOurs(pid)) continue;
-    const part = pid === process.pid ? 'bench process (autocannon + gateway)' : proc.part;
+    const part = pid === process.pid ? 'bench process (load generator + gateway)' : proc.part;
     out[part] = (out[part] ?? 0) + proc.own;
     // The host's only children are its workers: those that exited are counted there. This process's
     // own exited children (psql, the bench's direct track server) are not a part of the stack.
@@ -59,6 +60,22 @@ export function cpuByPart(): Record<string, number> {
 
 /** The CPU each part spent per request between two readings, e.g. "postgres 0.38, function workers 0.43". */
 export function cpuPerRequest(before: Record<string, number>, after: Record<string, number>, requests: number): string {
-  return Object.keys(after).filter((part) => part !== 'other').sort()
-    .map((part) => `${part} ${((after[part] - (before[part] ?? 0)) / Math.max(requests, 1)).toFixed(2)}`).join(', ');
+  const parts = Object.keys(after).filter((part) => part !== 'other').sort();
+  const per = (part: string) => (after[part] - (before[part] ?? 0)) / Math.max(requests, 1);
+  const total = parts.reduce((sum, part) => sum + per(part), 0);
+  return `${parts.map((part) => `${part} ${per(part).toFixed(2)}`).join(', ')}; total ${total.toFixed(2)}`;
+}
+
+/** The whole machine's CPU counters (/proc/stat, first line), to tell how busy it was between two readings. */
+export function machineCpu(): { busy: number; steal: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  return { busy: user + nice + system + irq + softirq, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+}
+
+/** "busy 91 % of 2 cores, steal 3 %": how loaded the machine was between two machineCpu() readings. */
+export function machineLoad(before: ReturnType<typeof machineCpu>, after: ReturnType<typeof machineCpu>): string {
+  const total = Math.max(after.total - before.total, 1);
+  const pct = (n: number) => `${Math.round((100 * n) / total)} %`;
+  return `busy ${pct(after.busy - before.busy)} of ${cpus().length} cores, steal ${pct(after.steal - before.steal)}`;
 }
