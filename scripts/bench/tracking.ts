@@ -8,7 +8,8 @@
 //   (c) a page-view query over --page-views rows (default 1,000,000; run once with 10,000,000) spread
 //       over twelve monthly partitions: the last 30 days of one company, whose plan must show partition
 //       pruning (partitions scanned vs present), beside the same aggregate over all months;
-//   (d) the UTM performance page's query (analytics.utm_performance, 90 days) over --utm-sessions
+//   (d) the UTM performance page's queries (analytics.utm_performance and the daily chart's
+//       analytics.daily_web_traffic, 90 days) over --utm-sessions
 //       sessions (default 1,000,000), from the rolled days (migration 20261211000800) beside the same
 //       call answered from the raw rows alone (ratio); both answers must be equal.
 // Every request carries fresh client event ids, so none is a cheap duplicate.
@@ -244,9 +245,9 @@ async function benchUtmPerformance(
   await db.query('set session_replication_role = replica');
   const spacing = (89 * 86_400) / n;
   await db.query(
-    `insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at)
+    `insert into lead.sessions (company_id, id, domain_id, journey_id, visitor_id, started_at, last_activity_at, converted)
      select $1, 'bench-utm-' || g, $2, $3, 'bench-utm-visitor', now() - interval '2 hours' - make_interval(secs => g * $5::float8),
-            now() - interval '2 hours' - make_interval(secs => g * $5::float8)
+            now() - interval '2 hours' - make_interval(secs => g * $5::float8), g % 50 = 0
      from generate_series(1, $4::int) g`,
     [site.companyId, site.domainId, journey.id, n, spacing],
   );
@@ -276,7 +277,7 @@ async function benchUtmPerformance(
      from core.companies c where c.id = $1`,
     [site.companyId],
   );
-  const asMember = async (): Promise<{ ms: number; rows: unknown[] }> => {
+  const asMember = async (sql: string): Promise<{ ms: number; rows: unknown[] }> => {
     await db.query('begin');
     try {
       await db.query(`select set_config('request.jwt.claims', $1, true)`, [
@@ -284,7 +285,7 @@ async function benchUtmPerformance(
       ]);
       await db.query('set local role authenticated');
       const started = performance.now();
-      const { rows } = await db.query('select * from analytics.utm_performance($1, $2)', [range.from_date, range.to_date]);
+      const { rows } = await db.query(sql, [range.from_date, range.to_date]);
       const ms = performance.now() - started;
       await db.query('commit');
       return { ms, rows };
@@ -293,12 +294,15 @@ async function benchUtmPerformance(
       throw error;
     }
   };
-  const best = async () => {
-    const runs = [await asMember(), await asMember(), await asMember()];
+  const utmSql = 'select * from analytics.utm_performance($1, $2)';
+  const chartSql = 'select * from analytics.daily_web_traffic($1, $2)';
+  const best = async (sql: string) => {
+    const runs = [await asMember(sql), await asMember(sql), await asMember(sql)];
     return { ms: Math.min(...runs.map((r) => r.ms)), rows: runs[0].rows };
   };
   await db.query('delete from lead.session_landing_rollups where company_id = $1', [site.companyId]);
-  const raw = await best();
+  const raw = await best(utmSql);
+  const rawChart = await best(chartSql);
   const rollStarted = performance.now();
   await db.query('select lead.roll_up_session_landings()');
   const rollMs = performance.now() - rollStarted;
@@ -306,12 +310,19 @@ async function benchUtmPerformance(
     'select count(*)::int as days from lead.session_landing_days where company_id = $1',
     [site.companyId],
   );
-  const rolled = await best();
+  const rolled = await best(utmSql);
+  const rolledChart = await best(chartSql);
   if (JSON.stringify(rolled.rows) !== JSON.stringify(raw.rows)) {
     throw new Error('analytics.utm_performance answered differently from the rolled days than from the raw rows');
+  }
+  if (JSON.stringify(rolledChart.rows) !== JSON.stringify(rawChart.rows)) {
+    throw new Error('analytics.daily_web_traffic answered differently from the rolled days than from the raw rows');
   }
   report('  roll-up of every company (lead.roll_up_session_landings)', `${fmt(rollMs)} ms, ${fmt(days)} rows for this company`);
   report('  utm_performance, 90 days, from the rolled days', `${rolled.ms.toFixed(0)} ms (${fmt(rolled.rows.length)} rows, best of 3)`);
   report('  baseline: the same call from the raw rows', `${raw.ms.toFixed(0)} ms (same answer)`);
   report('  ratio raw / rolled', `${(raw.ms / Math.max(rolled.ms, 0.1)).toFixed(1)}`);
+  report('  daily_web_traffic (the chart), 90 days, from the rolled days', `${rolledChart.ms.toFixed(0)} ms (best of 3)`);
+  report('  baseline: the same call from the raw rows', `${rawChart.ms.toFixed(0)} ms (same answer)`);
+  report('  ratio raw / rolled', `${(rawChart.ms / Math.max(rolledChart.ms, 0.1)).toFixed(1)}`);
 }

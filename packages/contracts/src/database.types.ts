@@ -898,6 +898,26 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"session_days": {
+                  Row: {
+                    "company_id": string,"day": string,"domain_id": string,"sessions": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "company_id": string,"day": string,"domain_id": string,"sessions": number
+                  }
+                  Update: {
+                    "company_id"?: string,"day"?: string,"domain_id"?: string,"sessions"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "session_days_domain_fkey"
+      columns: ["company_id","domain_id"]
+isOneToOne: false
+      referencedRelation: "domains"
+      referencedColumns: ["company_id","id"]
+    }
+                  ]
                 },"session_landing_days": {
                   Row: {
                     "company_id": string,"day": string,"domain_id": string,"sessions": number,"utm_campaign": string | null,"utm_content": string | null,"utm_medium": string | null,"utm_source": string | null,"utm_term": string | null
