@@ -4,7 +4,7 @@
 //    suppression list), beside a plain INSERT…SELECT of the same messages and links without any rule
 //    (the contacts generation chose, read from a table made beforehand), in the same run.
 // 2. The click redirect of email-tracking at a fixed 500 requests/s (fixed-rate.ts: open loop, latency
-//    from when each request was due; 1,000 distinct signed links) beside a function on the same
+//    from when each request left; 1,000 distinct signed links) beside a function on the same
 //    functions host that answers a static 302, p50 and p99; autocannon's bursts at the same rate too.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -165,7 +165,7 @@ async function benchClicks(stack: RunningStack, db: pg.Client, report: Report, r
   await fire(api.origin, clickPaths, headers, 50, 3);
   await fire(api.origin, ['/functions/v1/static-redirect'], headers, 50, 3);
   if (clickPaths.length === 0) throw new Error('no generated links to click');
-  // The aim's figures: requests due at a fixed rate, each timed from when it was due (fixed-rate.ts).
+  // The aim's figures: requests sent at a fixed rate, each timed from when it left (fixed-rate.ts).
   const logFrom = existsSync(stack.functionInvocationLog) ? statSync(stack.functionInvocationLog).size : 0;
   const cpu0 = cpuByPart();
   const machine0 = machineCpu();

@@ -1,9 +1,10 @@
 // An open-loop load generator for `npm run bench`: requests leave at a fixed rate whatever the server
 // does, each on a free connection or a new one, and each latency is counted from the moment the
-// generator sent it, waits for a connection and connecting included (decision 0015). autocannon, which the throughput benches use, has no such mode: its `overallRate`
-// lets each connection send its share of a second back to back as fast as answers come, then
-// idle until the next second, so "500 requests/s" arrives as a burst at 20 connections during the
-// first part of every second (tests/bench/fixed-rate.test.ts shows both).
+// generator sent it, waits for a connection and connecting included (decision 0015). autocannon,
+// which the throughput benches use, has no such mode: its `overallRate` lets each connection send its
+// share of a second back to back as fast as answers come, then idle until the next second, so
+// "500 requests/s" arrives as a burst at 20 connections during the first part of every second
+// (tests/bench/fixed-rate.test.ts shows both).
 //
 // The generator runs on a worker thread of its own, so its timers are not held up by what the calling
 // process does meanwhile (the local gateway shares the bench process); requests go over keep-alive
