@@ -127,7 +127,8 @@ async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
     connections++;
     const socket = net.connect({ host: target.hostname, port: Number(target.port), noDelay: true });
     const parser = new HTTPParser(HTTPParser.RESPONSE);
-    const connection: Connection = { socket, parser, current: null };
+    // The request it opens for is this connection's from the start, so a failed connect fails it.
+    const connection: Connection = { socket, parser, current: { ...first, status: 0 } };
     parser[HTTPParser.kOnHeadersComplete] = (info: { statusCode: number }) => {
       if (connection.current) connection.current.status = info.statusCode;
     };
@@ -163,7 +164,10 @@ async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
       if (waiting) open(waiting);
     });
     socket.on('error', () => {}); // 'close' follows and counts it
-    socket.once('connect', () => write(connection, first));
+    socket.once('connect', () => {
+      socket.setTimeout(timeoutMs);
+      socket.write(requests[first.index % requests.length]);
+    });
   };
   const send = (pending: Pending) => {
     lags.push(pending.sentAt - pending.dueAt);

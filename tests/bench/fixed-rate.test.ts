@@ -97,6 +97,16 @@ describe('fixed-rate generator', () => {
     expect(result.p50).toBeGreaterThan(300);
   });
 
+  it('counts a refused connection as an error and still finishes', async () => {
+    const closed = await serve(() => 0);
+    const origin = closed.origin;
+    await closed.close(); // nothing listens there any more
+    const result = await fireAtFixedRate({ origin, paths: ['/a'], rate: 50, durationSeconds: 0.2 });
+    expect(result.sent).toBe(10);
+    expect(result.answered).toBe(0);
+    expect(result.errors).toBe(10);
+  });
+
   it('autocannon at the same rate arrives in bursts (each connection sends its share at once)', async () => {
     current = await serve(() => 2);
     await autocannon({ url: current.origin, connections: 20, overallRate: 200, duration: 2 });
