@@ -48,6 +48,10 @@ async function call(token: string | null, method: string, path: string, body?: u
 
 const settings = { contact_list_code: '12', custom_fields: { phone: 'cmp4' } };
 
+// Tests that count the Dinamize calls of a company keep its sync switched off: the stack's pg_cron pull
+// (every 15 minutes) signs in and searches for every company whose sync is on, and its calls would land
+// in the same integrations_log and the same sandbox account mid-test. /test does not need the switch.
+
 type Context = { db: pg.Pool; companyId: string; admin: string; viewer: string; clientCode: string };
 
 function integrationsTest(name: string, fn: (context: Context) => Promise<void>) {
@@ -240,7 +244,7 @@ integrationsTest(
     );
     await call(admin, 'PUT', '/integrations', {
       provider: 'dinamize',
-      sync_enabled: true,
+      sync_enabled: false,
       settings,
       credentials: { user: 'ops@empresa.com.br', password: 'errada', client_code: clientCode },
     });
@@ -253,7 +257,7 @@ integrationsTest(
     assertEquals(failing.status, 'error', 'a failed test of the stored credentials marks the integration');
     await call(admin, 'PUT', '/integrations', {
       provider: 'dinamize',
-      sync_enabled: true,
+      sync_enabled: false,
       settings,
       credentials: { user: 'ops@empresa.com.br', password: 'certa', client_code: clientCode },
     });
@@ -302,7 +306,7 @@ for (const codes of codeModes) {
     async ({ db, companyId, admin, clientCode }) => {
       await setDinamizeMode({ codes, successDetail: 'Sucesso' });
       try {
-        await createDinamizeIntegration(db, companyId, { clientCode });
+        await createDinamizeIntegration(db, companyId, { clientCode, syncEnabled: false });
         await seedContacts(clientCode, '1', [{ email: 'um@exemplo.com.br' }, { email: 'dois@exemplo.com.br' }]);
         const test = () => call(admin, 'POST', '/integrations/test', { provider: 'dinamize' });
 
