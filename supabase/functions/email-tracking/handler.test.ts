@@ -3,7 +3,7 @@
 // kind, open-redirect attempts, replays, wrong bodies) answers its code and writes nothing.
 import assert from 'node:assert/strict';
 import { signId, verifyId } from '../_shared/email-ids.ts';
-import { emailFixture, emailFootprint } from '../_shared/testing/email-fixtures.ts';
+import { emailFixture, emailFootprint, foldQueuedEvents } from '../_shared/testing/email-fixtures.ts';
 import { adminDb, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import { deriveTrackingKey } from '@rastro/contracts/email-ids.ts';
 import { redirectTarget } from './handler.ts';
@@ -45,7 +45,10 @@ async function markSent(messageId: string): Promise<void> {
 
 Deno.test('redirectTarget: the registered URL, its own UTMs first, then mid and rid; fragment and encoding kept', () => {
   const key = deriveTrackingKey(btoa('k'.repeat(32)));
-  const ids = { message_public_id: '0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', contact_public_id: '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9' };
+  const ids = {
+    message_public_id: '0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a',
+    contact_public_id: '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9',
+  };
   const utms = { utm_source: 'email', utm_medium: 'email', utm_campaign: 'black friday', utm_content: 'cta-1' };
   const mid = signId('message', ids.message_public_id, key);
   const rid = signId('contact', ids.contact_public_id, key);
@@ -79,7 +82,7 @@ stackTest('email-tracking: pixel records an open and is never cached; machines a
     .arrayBuffer();
   // Opens wait in mtrk.pending_events until a fold (the function asks for one after answering, at most
   // every 0.5 s; pg_cron every minute); this is the minute job's run, now.
-  await db.query('select mtrk.fold_pending_events()');
+  await foldQueuedEvents(db);
   const { rows } = await db.query(
     `select is_machine, machine_reason from mtrk.events where message_id = $1 and type = 'open' order by id`,
     [message.id],
@@ -115,7 +118,7 @@ stackTest('email-tracking: a click redirects to the registered URL with UTMs, mi
 
   const head = await get(`/c/${await signId('link', message.linkPublicIds[1])}`, { method: 'HEAD' });
   assert.equal(head.status, 302);
-  await db.query('select mtrk.fold_pending_events()'); // the queue into the log, as the minute job does
+  await foldQueuedEvents(db); // the queue into the log, as the minute job does
   const { rows } = await db.query(
     `select e.is_machine, e.machine_reason, t.position from mtrk.events e join mtrk.links l on l.id = e.link_id
      join mtrk.campaign_ctas t on t.id = l.cta_id where e.message_id = $1 and e.type = 'click' order by e.id`,

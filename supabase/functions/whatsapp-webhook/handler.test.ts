@@ -14,6 +14,7 @@ import {
   signedPost,
   statusPayload,
   whatsappFootprint,
+  withMetaSyncPaused,
 } from './testing.ts';
 
 async function post(body: unknown, options: { secret?: string; signature?: string | null } = {}) {
@@ -44,55 +45,58 @@ stackTest(
   'whatsapp-webhook: seed payload → ticket with ctwa_clid and ad; replay changes nothing; wrong signature 401 and nothing stored',
   async () => {
     const db = await adminDb();
-    const wa = await createWhatsappCompany(db, `wa-seed-${crypto.randomUUID().slice(0, 8)}`);
-    const payload = seedPayload(wa.phoneNumberId, { name: 'Maria' });
-    const referral = firstMessage(payload).referral!;
+    // The ticket stays PENDING and its enrichment queued only while nothing drains the queue.
+    await withMetaSyncPaused(db, async () => {
+      const wa = await createWhatsappCompany(db, `wa-seed-${crypto.randomUUID().slice(0, 8)}`);
+      const payload = seedPayload(wa.phoneNumberId, { name: 'Maria' });
+      const referral = firstMessage(payload).referral!;
 
-    const forged = await post(payload, { secret: 'not-the-app-secret' });
-    assertEquals([forged.status, forged.body.error.code], [401, 'signature_invalid']);
-    const unsigned = await post(payload, { signature: null });
-    assertEquals([unsigned.status, unsigned.body.error.code], [401, 'signature_missing']);
-    assertEquals(await whatsappFootprint(db, wa.companyId), noFootprint, 'nothing stored for bad signatures');
+      const forged = await post(payload, { secret: 'not-the-app-secret' });
+      assertEquals([forged.status, forged.body.error.code], [401, 'signature_invalid']);
+      const unsigned = await post(payload, { signature: null });
+      assertEquals([unsigned.status, unsigned.body.error.code], [401, 'signature_missing']);
+      assertEquals(await whatsappFootprint(db, wa.companyId), noFootprint, 'nothing stored for bad signatures');
 
-    const first = await post(payload);
-    assertEquals(first.status, 200);
-    assertEquals([first.body.stored, first.body.tickets_opened, first.body.enrichments_queued], [1, 1, 1]);
-    const { rows: [ticket] } = await db.query(
-      `select t.status, t.stage, t.contact_wa_id, t.contact_name, l.origin, l.phone, k.ctwa_clid, k.meta_ad_id, k.meta_source_type,
+      const first = await post(payload);
+      assertEquals(first.status, 200);
+      assertEquals([first.body.stored, first.body.tickets_opened, first.body.enrichments_queued], [1, 1, 1]);
+      const { rows: [ticket] } = await db.query(
+        `select t.status, t.stage, t.contact_wa_id, t.contact_name, l.origin, l.phone, k.ctwa_clid, k.meta_ad_id, k.meta_source_type,
             k.meta_placement, k.meta_enrichment_status, t.last_message_at = to_timestamp(1771407964) as at_message_time
      from lead.tickets t join lead.leads l on l.id = t.lead_id join lead.ticket_tracking k on k.ticket_id = t.id
      where t.company_id = $1`,
-      [wa.companyId],
-    );
-    assertEquals(ticket, {
-      status: 'open',
-      stage: 'new',
-      contact_wa_id: '557998093883',
-      contact_name: 'Maria',
-      origin: 'whatsapp',
-      phone: '+557998093883',
-      ctwa_clid: referral.ctwa_clid,
-      meta_ad_id: '120237888636060701',
-      meta_source_type: 'ad',
-      meta_placement: 'video',
-      meta_enrichment_status: 'PENDING',
-      at_message_time: true,
-    });
-    const { rows: queued } = await db.query(
-      `select message from pgmq.q_meta_enrichment where message ->> 'company_id' = $1`,
-      [wa.companyId],
-    );
-    assertEquals(queued.map((r) => Object.keys(r.message).sort()), [[
-      'company_id',
-      'meta_ad_id',
-      'ticket_tracking_id',
-    ]]);
-    assertEquals(queued[0].message.meta_ad_id, '120237888636060701');
+        [wa.companyId],
+      );
+      assertEquals(ticket, {
+        status: 'open',
+        stage: 'new',
+        contact_wa_id: '557998093883',
+        contact_name: 'Maria',
+        origin: 'whatsapp',
+        phone: '+557998093883',
+        ctwa_clid: referral.ctwa_clid,
+        meta_ad_id: '120237888636060701',
+        meta_source_type: 'ad',
+        meta_placement: 'video',
+        meta_enrichment_status: 'PENDING',
+        at_message_time: true,
+      });
+      const { rows: queued } = await db.query(
+        `select message from pgmq.q_meta_enrichment where message ->> 'company_id' = $1`,
+        [wa.companyId],
+      );
+      assertEquals(queued.map((r) => Object.keys(r.message).sort()), [[
+        'company_id',
+        'meta_ad_id',
+        'ticket_tracking_id',
+      ]]);
+      assertEquals(queued[0].message.meta_ad_id, '120237888636060701');
 
-    const before = await whatsappFootprint(db, wa.companyId);
-    const again = await post(payload);
-    assertEquals([again.status, again.body.duplicates, again.body.stored], [200, 1, 0]);
-    assertEquals(await whatsappFootprint(db, wa.companyId), before, 'the same wamid again changes nothing');
+      const before = await whatsappFootprint(db, wa.companyId);
+      const again = await post(payload);
+      assertEquals([again.status, again.body.duplicates, again.body.stored], [200, 1, 0]);
+      assertEquals(await whatsappFootprint(db, wa.companyId), before, 'the same wamid again changes nothing');
+    });
   },
 );
 
@@ -100,43 +104,49 @@ stackTest(
   'whatsapp-webhook: a second ad updates the tracking and writes history; no ctwa_clid never borrows source_id',
   async () => {
     const db = await adminDb();
-    const wa = await createWhatsappCompany(db, `wa-touch-${crypto.randomUUID().slice(0, 8)}`);
-    await post(seedPayload(wa.phoneNumberId, { timestamp: 1771407964 }));
-    // The same contact clicks a status ad (no ctwa_clid) an hour later.
-    const second = await post(seedPayload(wa.phoneNumberId, {
-      timestamp: 1771407964 + 3600,
-      referral: {
-        source_id: '120999999999999999',
-        source_type: 'ad',
-        media_type: 'image',
-        source_url: 'https://fb.me/x',
-      },
-    }));
-    assertEquals([
-      second.status,
-      second.body.attribution_changes,
-      second.body.tickets_opened,
-      second.body.enrichments_queued,
-    ], [200, 1, 0, 1]);
-    const { rows: tracking } = await db.query(
-      `select k.ctwa_clid, k.meta_ad_id, k.meta_placement, k.meta_enrichment_status from lead.ticket_tracking k where k.company_id = $1`,
-      [wa.companyId],
-    );
-    assertEquals(tracking, [{
-      ctwa_clid: null,
-      meta_ad_id: '120999999999999999',
-      meta_placement: 'image',
-      meta_enrichment_status: 'PENDING',
-    }]);
-    const { rows: history } = await db.query(
-      `select old_ad_id, new_ad_id, new_ctwa_clid from lead.attribution_history where company_id = $1`,
-      [wa.companyId],
-    );
-    assertEquals(history, [{ old_ad_id: '120237888636060701', new_ad_id: '120999999999999999', new_ctwa_clid: null }]);
-    // A plain message later: no referral, no change.
-    const plain = await post(seedPayload(wa.phoneNumberId, { timestamp: 1771407964 + 7200, referral: null }));
-    assertEquals([plain.body.stored, plain.body.attribution_changes], [1, 0]);
-    assertEquals((await whatsappFootprint(db, wa.companyId)).tickets, 1);
+    await withMetaSyncPaused(db, async () => {
+      const wa = await createWhatsappCompany(db, `wa-touch-${crypto.randomUUID().slice(0, 8)}`);
+      await post(seedPayload(wa.phoneNumberId, { timestamp: 1771407964 }));
+      // The same contact clicks a status ad (no ctwa_clid) an hour later.
+      const second = await post(seedPayload(wa.phoneNumberId, {
+        timestamp: 1771407964 + 3600,
+        referral: {
+          source_id: '120999999999999999',
+          source_type: 'ad',
+          media_type: 'image',
+          source_url: 'https://fb.me/x',
+        },
+      }));
+      assertEquals([
+        second.status,
+        second.body.attribution_changes,
+        second.body.tickets_opened,
+        second.body.enrichments_queued,
+      ], [200, 1, 0, 1]);
+      const { rows: tracking } = await db.query(
+        `select k.ctwa_clid, k.meta_ad_id, k.meta_placement, k.meta_enrichment_status from lead.ticket_tracking k where k.company_id = $1`,
+        [wa.companyId],
+      );
+      assertEquals(tracking, [{
+        ctwa_clid: null,
+        meta_ad_id: '120999999999999999',
+        meta_placement: 'image',
+        meta_enrichment_status: 'PENDING',
+      }]);
+      const { rows: history } = await db.query(
+        `select old_ad_id, new_ad_id, new_ctwa_clid from lead.attribution_history where company_id = $1`,
+        [wa.companyId],
+      );
+      assertEquals(history, [{
+        old_ad_id: '120237888636060701',
+        new_ad_id: '120999999999999999',
+        new_ctwa_clid: null,
+      }]);
+      // A plain message later: no referral, no change.
+      const plain = await post(seedPayload(wa.phoneNumberId, { timestamp: 1771407964 + 7200, referral: null }));
+      assertEquals([plain.body.stored, plain.body.attribution_changes], [1, 0]);
+      assertEquals((await whatsappFootprint(db, wa.companyId)).tickets, 1);
+    });
   },
 );
 

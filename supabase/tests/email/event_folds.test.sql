@@ -8,6 +8,12 @@ begin;
 \ir ../_helpers/install.psql
 select plan(30);
 
+-- pg_cron's mtrk-fold-events runs beside the tests. One that started after this transaction updated
+-- fold_state would take the fold's lock, then wait on that row until the rollback, and every fold here
+-- would return 0. Holding the lock for the whole transaction (the fold's own try-lock is re-entrant
+-- in this session) keeps it away; the wait ends once a fold already running has committed.
+select pg_advisory_xact_lock(hashtext('mtrk.fold_pending_events'));
+
 select tests.create_user('ana@a.test');
 select tests.create_company('Empresa A', 'empresa-a');
 select tests.add_member(tests.company_id('empresa-a'), 'ana@a.test', 'owner');

@@ -66,3 +66,18 @@ export async function emailFootprint(db: pg.Client, companyId: string): Promise<
   );
   return row;
 }
+
+/**
+ * Folds every queued open and click now, as pg_cron's mtrk-fold-events does. The fold takes a
+ * try-lock and returns 0 when another fold holds it (the one email-tracking asks for after answering,
+ * or pg_cron's): waiting for that lock first, in the same transaction, lets a fold already running
+ * commit before this one takes the rest (the fold's own try-lock is re-entrant in this session).
+ */
+export async function foldQueuedEvents(db: pg.Client): Promise<void> {
+  await db.query(`do $$
+    begin
+      perform pg_advisory_xact_lock(hashtext('mtrk.fold_pending_events'));
+      perform mtrk.fold_pending_events();
+    end
+  $$`);
+}
