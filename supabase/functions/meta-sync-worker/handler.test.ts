@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { adsOf, sandboxInsightFigures } from '../../../packages/platform-sandbox/src/platforms/meta-graph.ts';
 import { createCompany, sandboxRequests, setSandboxFaults } from '../_shared/testing/conversions.ts';
+import { withCronPaused } from '../_shared/testing/cron.ts';
 import { metaFixture, runMetaSyncWorker, sandboxProfiles } from '../_shared/testing/meta.ts';
 import { adminDb, stackTest } from '../_shared/testing/stack.ts';
 import { accountToday, daysBefore } from './handler.ts';
@@ -12,13 +13,7 @@ import { accountToday, daysBefore } from './handler.ts';
 const seedAdId = '120237888636060701';
 
 async function pauseCron<T>(body: () => Promise<T>): Promise<T> {
-  const db = await adminDb();
-  await db.query(`update cron.job set active = false where jobname in ('meta-sync-worker', 'meta-insights-sync')`);
-  try {
-    return await body();
-  } finally {
-    await db.query(`update cron.job set active = true where jobname in ('meta-sync-worker', 'meta-insights-sync')`);
-  }
+  return withCronPaused(await adminDb(), ['meta-sync-worker', 'meta-insights-sync'], body);
 }
 
 async function ticketWithAd(db: Awaited<ReturnType<typeof adminDb>>, companyId: string, adId: string): Promise<string> {

@@ -1,6 +1,7 @@
 // Fixtures for whatsapp-webhook tests, fuzz and bench: a company with a WhatsApp number, signed
 // requests (payloads.ts builds seed 002's webhook body), and what the webhook wrote for a company.
 import type pg from 'pg';
+import { withCronPaused } from '../_shared/testing/cron.ts';
 import { hubSignature } from './payloads.ts';
 
 export { hubSignature, seedPayload, statusPayload } from './payloads.ts';
@@ -73,25 +74,10 @@ export async function whatsappFootprint(db: pg.Client, companyId: string): Promi
 }
 
 /**
- * Runs `body` with pg_cron's meta-sync-worker job paused (and no run of it unfinished): that job drains
- * the meta_enrichment queue of every company each minute, and for a test company without a Meta
- * profile it marks the ticket FAILED and archives the message a test is about to read.
+ * Runs `body` with pg_cron's meta-sync-worker paused: that job drains the meta_enrichment queue of every
+ * company each minute, and for a test company without a Meta profile it marks the ticket FAILED and
+ * archives the message a test is about to read.
  */
-export async function withMetaSyncPaused<T>(db: pg.Client, body: () => Promise<T>): Promise<T> {
-  await db.query(`update cron.job set active = false where jobname = 'meta-sync-worker'`);
-  try {
-    const deadline = Date.now() + 30_000;
-    while (
-      (await db.query<{ n: number }>(
-        `select count(*)::int as n from ops.worker_runs
-         where worker = 'meta-sync-worker' and finished_at is null and started_at > now() - interval '10 minutes'`,
-      )).rows[0].n > 0
-    ) {
-      if (Date.now() > deadline) throw new Error('a meta-sync-worker run did not finish within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return await body();
-  } finally {
-    await db.query(`update cron.job set active = true where jobname = 'meta-sync-worker'`);
-  }
+export function withMetaSyncPaused<T>(db: pg.Client, body: () => Promise<T>): Promise<T> {
+  return withCronPaused(db, ['meta-sync-worker'], body);
 }
