@@ -408,57 +408,52 @@ pullTest(
   'pull: a first pull of 300,000 contacts completes across several runs, each contact once',
   async ({ db, companyId, integrationId, clientCode }) => {
     const contacts = 300_000;
-    // pg_cron's 15-minute pull may legitimately start the next pass while this one is read back (the
-    // test runs for minutes): pause it, so only this test's runs and their chained runs pull.
-    await db.query(`select cron.alter_job(jobid, active := false) from cron.job where jobname = 'crm-sync-pull'`);
-    try {
-      // Seven contacts share each second, so pages end in the middle of a second (ties on the date).
-      await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(3 * 86_400), perSecond: 7 });
-      await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [
-        integrationId,
-      ]);
-      const started = new Date();
-      const runs = await pullUntilFinished(db, integrationId, 2_000, 'functions host');
-      assert(runs >= 2, `the pass spanned several runs (${runs})`);
-      // Every invocation of the pull (ours and the chained ones) stayed inside the hosted limits.
-      const invocations = await eventually('the functions host to log every run', async () => {
-        const logged = await pullInvocationsSince(started);
-        return logged.length >= runs ? logged : undefined;
-      });
-      assertEquals(invocations.filter((call) => call.status !== 200 || call.limit_hit !== null), [], 'no limit hit');
-      const most = (field: 'cpu_ms' | 'peak_mb') => Math.max(...invocations.map((call) => call[field]));
-      console.log(
-        `300,000-contact pull: ${runs} runs of ours, ${invocations.length} invocations in all; most CPU ${
-          most('cpu_ms')
-        } ms of ${invocations[0].limits.cpu_ms}, most memory ${most('peak_mb')} MB of ${
-          invocations[0].limits.memory_mb
-        }`,
-      );
-      const finished = await passState(db, integrationId);
-      // A run chained by the last budget-stopped run may start after the pass ended: it only carries on
-      // passes under way (continuePasses), so it must not start the next pass and reset the count.
-      await noPullRunning(db);
-      const state = await passState(db, integrationId);
-      assertEquals(
-        state.pass_finished_at?.getTime(),
-        finished.pass_finished_at?.getTime(),
-        'no chained run started a new pass',
-      );
-      assertEquals(
-        [Number(state.pass_pulled), state.last_error],
-        [contacts, null],
-        'progress counts every contact once',
-      );
-      await assertEachContactOnce(db, companyId, contacts);
-      const { rows: [{ n }] } = await db.query(
-        `select count(*)::int as n from ops.worker_runs where worker = $1 and stopped_by in ('wall', 'cpu')
-       and started_at > now() - interval '1 day'`,
-        [pullWorkerName],
-      );
-      assert(n >= 1, 'runs stopped by their budget mid-pass');
-    } finally {
-      await db.query(`select cron.alter_job(jobid, active := true) from cron.job where jobname = 'crm-sync-pull'`);
-    }
+    // pullTest paused pg_cron's 15-minute pull, which would start the next pass while this one is read
+    // back (the test runs for minutes): only this test's runs and their chained runs pull.
+    // Seven contacts share each second, so pages end in the middle of a second (ties on the date).
+    await seedBulkContacts(clientCode, listCode, { count: contacts, firstInsertDate: ago(3 * 86_400), perSecond: 7 });
+    await db.query('update ops.sync_state set last_successful_sync = null where integration_id = $1', [
+      integrationId,
+    ]);
+    const started = new Date();
+    const runs = await pullUntilFinished(db, integrationId, 2_000, 'functions host');
+    assert(runs >= 2, `the pass spanned several runs (${runs})`);
+    // Every invocation of the pull (ours and the chained ones) stayed inside the hosted limits.
+    const invocations = await eventually('the functions host to log every run', async () => {
+      const logged = await pullInvocationsSince(started);
+      return logged.length >= runs ? logged : undefined;
+    });
+    assertEquals(invocations.filter((call) => call.status !== 200 || call.limit_hit !== null), [], 'no limit hit');
+    const most = (field: 'cpu_ms' | 'peak_mb') => Math.max(...invocations.map((call) => call[field]));
+    console.log(
+      `300,000-contact pull: ${runs} runs of ours, ${invocations.length} invocations in all; most CPU ${
+        most('cpu_ms')
+      } ms of ${invocations[0].limits.cpu_ms}, most memory ${most('peak_mb')} MB of ${
+        invocations[0].limits.memory_mb
+      }`,
+    );
+    const finished = await passState(db, integrationId);
+    // A run chained by the last budget-stopped run may start after the pass ended: it only carries on
+    // passes under way (continuePasses), so it must not start the next pass and reset the count.
+    await noPullRunning(db);
+    const state = await passState(db, integrationId);
+    assertEquals(
+      state.pass_finished_at?.getTime(),
+      finished.pass_finished_at?.getTime(),
+      'no chained run started a new pass',
+    );
+    assertEquals(
+      [Number(state.pass_pulled), state.last_error],
+      [contacts, null],
+      'progress counts every contact once',
+    );
+    await assertEachContactOnce(db, companyId, contacts);
+    const { rows: [{ n }] } = await db.query(
+      `select count(*)::int as n from ops.worker_runs where worker = $1 and stopped_by in ('wall', 'cpu')
+     and started_at > now() - interval '1 day'`,
+      [pullWorkerName],
+    );
+    assert(n >= 1, 'runs stopped by their budget mid-pass');
   },
 );
 

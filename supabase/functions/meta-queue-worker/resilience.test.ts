@@ -7,6 +7,7 @@
 // and defers the kicks of the registration; prints the counts. `npm run bench` runs 100,000.
 import assert from 'node:assert/strict';
 import type pg from 'pg';
+import { pauseCron, resumeCron } from '../_shared/testing/cron.ts';
 import { adminDb, stackEnv, stackTest } from '../_shared/testing/stack.ts';
 import {
   clearSandbox,
@@ -17,6 +18,9 @@ import {
   sandboxRequests,
   setSandboxFaults,
 } from '../_shared/testing/conversions.ts';
+
+/** The two conversion workers' cron jobs (same names in ops.worker_runs). */
+const conversionJobs = ['meta-queue-worker', 'platform-sync-worker'];
 
 const conversions = Number(Deno.env.get('RESILIENCE_CONVERSIONS') ?? 10_000);
 const kills = 3;
@@ -122,7 +126,7 @@ stackTest(
       latencyMs: 300,
     });
     await setSandboxFaults({ platform: 'google-ads', errorRate: 0.2, rateLimit: { rate: 0.05, retryAfterSeconds: 1 } });
-    await db.query(`update cron.job set active = false where jobname in ('meta-queue-worker', 'platform-sync-worker')`);
+    await pauseCron(db, conversionJobs);
     try {
       // One statement wins every lead: the trigger registers all conversions set-based.
       await db.query('begin');
@@ -259,9 +263,7 @@ stackTest(
       );
     } finally {
       await db.query('rollback').catch(() => undefined);
-      await db.query(
-        `update cron.job set active = true where jobname in ('meta-queue-worker', 'platform-sync-worker')`,
-      );
+      await resumeCron(db, conversionJobs);
       await clearSandbox('meta');
       await clearSandbox('google-ads');
     }

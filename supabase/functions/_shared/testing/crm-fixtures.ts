@@ -8,6 +8,8 @@
 // run takes their messages. One end-to-end test uses the real trigger and kick.
 import pg from 'pg';
 import { sealDinamizeCredentials } from '../integration-credentials.ts';
+import { pullWorkerName } from '../../crm-sync-worker/pull.ts';
+import { pauseCron, resumeCron } from './cron.ts';
 
 export function env(name: string): string {
   const value = Deno.env.get(name);
@@ -202,12 +204,15 @@ async function enqueueQuietly(client: pg.PoolClient, leadId: string): Promise<st
   return rows[0].msg_id;
 }
 
+const crmSyncJobs = ['crm-sync-push', 'crm-sync-pull'];
+
+/** Pauses both crm-sync cron jobs once no worker run (push or pull, cron or kick) is under way. */
 export async function pauseCrmSyncCron(db: pg.Pool): Promise<void> {
-  await db.query(`select cron.alter_job(jobid, active := false) from cron.job where jobname like 'crm-sync-%'`);
+  await pauseCron(db, crmSyncJobs, ['crm-sync-worker', pullWorkerName]);
 }
 
 export async function resumeCrmSyncCron(db: pg.Pool): Promise<void> {
-  await db.query(`select cron.alter_job(jobid, active := true) from cron.job where jobname like 'crm-sync-%'`);
+  await resumeCron(db, crmSyncJobs);
 }
 
 export type LeadSyncRow = {
