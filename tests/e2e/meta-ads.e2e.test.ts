@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pauseCron, resumeCron } from '../../supabase/functions/_shared/testing/cron.ts';
 import { fullPageScreenshot, launchChromium, openContext, openPage, signIn, type ConsoleUser } from './browser.ts';
 
 const CONSOLE_URL = process.env.CONSOLE_URL?.replace(/\/+$/, '');
@@ -40,6 +41,8 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !SANDBOX_URL)('meta ads page', () => 
 		mkdirSync(RESULTS, { recursive: true });
 		db = new pg.Client({ connectionString: DB_URL });
 		await db.connect();
+		// The daily insights sync would change the spend between the tests' reading it and the page's.
+		await pauseCron(db, ['meta-insights-sync'], ['meta-sync-worker']);
 		// Viviane is this suite's second profile: start without her.
 		await db.query(
 			`delete from core_marketing.meta_connections
@@ -50,6 +53,7 @@ describe.skipIf(!CONSOLE_URL || !DB_URL || !SANDBOX_URL)('meta ads page', () => 
 	});
 	afterAll(async () => {
 		await browser?.close();
+		if (db) await resumeCron(db, ['meta-insights-sync']);
 		await db?.end();
 	});
 	beforeEach(async () => {
