@@ -9,7 +9,11 @@
 // The generator runs on a worker thread of its own, so its timers are not held up by what the calling
 // process does meanwhile (the local gateway shares the bench process); requests go over keep-alive
 // connections, opened as needed up to `maxConnections` (more than that wait for one, and that wait is
-// part of their latency).
+// part of their latency). Like an HTTP client (undici, browsers), it does not reuse a connection the
+// server may be closing: one idle for longer than the server's `Keep-Alive: timeout` less a second
+// (4 s when it sends none), or one it answered without keep-alive, is closed and a new one opened.
+// Reusing such a connection loses the request in flight when the server's close crosses it, which
+// counted as errors in the bench while nothing was wrong with the server.
 import net from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -79,7 +83,28 @@ export function fireAtFixedRate(options: FixedRateOptions): Promise<FixedRateRes
 }
 
 type Pending = { index: number; dueAt: number; sentAt: number };
-type Connection = { socket: net.Socket; parser: InstanceType<typeof HTTPParser>; current: (Pending & { status: number }) | null };
+type Connection = {
+  socket: net.Socket;
+  parser: InstanceType<typeof HTTPParser>;
+  current: (Pending & { status: number; keepAlive: boolean }) | null;
+  /** When it last became idle, and for how long after that it may still be reused (ms). */
+  idleSince: number;
+  reusableForMs: number;
+};
+type ResponseHead = { statusCode: number; headers: string[]; shouldKeepAlive: boolean };
+
+/** Reuse limit without a hint from the server (Node's servers close idle connections after 5 s). */
+const defaultReusableForMs = 4000;
+
+/** How long an idle connection may be reused, from a response's Keep-Alive header (timeout less 1 s). */
+export function reusableFor(headers: string[]): number {
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (headers[i].toLowerCase() !== 'keep-alive') continue;
+    const timeout = /(?:^|[,\s])timeout=(\d+)/i.exec(headers[i + 1]);
+    if (timeout) return Math.max(0, Number(timeout[1]) * 1000 - 1000);
+  }
+  return defaultReusableForMs;
+}
 
 async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
   const { origin, paths, headers = {}, method = 'GET', rate, durationSeconds } = options;
@@ -113,14 +138,26 @@ async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
     if (settled === total) resolveAll();
   };
   const write = (connection: Connection, pending: Pending) => {
-    connection.current = { ...pending, status: 0 };
+    connection.current = { ...pending, status: 0, keepAlive: true };
     connection.socket.setTimeout(timeoutMs);
     connection.socket.write(requests[pending.index % requests.length]);
   };
   const next = (connection: Connection) => {
     const pending = queued.shift();
     if (pending) write(connection, pending);
-    else idle.push(connection);
+    else {
+      connection.idleSince = performance.now();
+      idle.push(connection);
+    }
+  };
+  /** The most recently used idle connection the server is not about to close; stale ones are closed. */
+  const reusable = (): Connection | undefined => {
+    const now = performance.now();
+    for (let connection = idle.pop(); connection; connection = idle.pop()) {
+      if (now - connection.idleSince < connection.reusableForMs) return connection;
+      connection.socket.destroy(); // 'close' takes it out of the count
+    }
+    return undefined;
   };
   const open = (first: Pending) => {
     opened++;
@@ -128,9 +165,18 @@ async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
     const socket = net.connect({ host: target.hostname, port: Number(target.port), noDelay: true });
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     // The request it opens for is this connection's from the start, so a failed connect fails it.
-    const connection: Connection = { socket, parser, current: { ...first, status: 0 } };
-    parser[HTTPParser.kOnHeadersComplete] = (info: { statusCode: number }) => {
-      if (connection.current) connection.current.status = info.statusCode;
+    const connection: Connection = {
+      socket,
+      parser,
+      current: { ...first, status: 0, keepAlive: true },
+      idleSince: 0,
+      reusableForMs: defaultReusableForMs,
+    };
+    parser[HTTPParser.kOnHeadersComplete] = (info: ResponseHead) => {
+      if (!connection.current) return;
+      connection.current.status = info.statusCode;
+      connection.current.keepAlive = info.shouldKeepAlive;
+      connection.reusableForMs = reusableFor(info.headers);
     };
     parser[HTTPParser.kOnMessageComplete] = () => {
       const current = connection.current;
@@ -143,7 +189,8 @@ async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
       answered++;
       lastAnswerAt = now;
       settle();
-      next(connection);
+      if (current.keepAlive) next(connection);
+      else socket.destroy(); // the server closes it: 'close' opens another for a waiting request
     };
     socket.on('data', (chunk: Buffer) => parser.execute(chunk));
     socket.on('timeout', () => {
@@ -171,7 +218,7 @@ async function generate(options: FixedRateOptions): Promise<FixedRateResult> {
   };
   const send = (pending: Pending) => {
     lags.push(pending.sentAt - pending.dueAt);
-    const connection = idle.pop();
+    const connection = reusable();
     if (connection) write(connection, pending);
     else if (opened < maxConnections) open(pending);
     else queued.push(pending);

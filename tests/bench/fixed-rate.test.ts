@@ -3,10 +3,10 @@
 // each latency covers the server's time and any wait for a connection, and autocannon at the same
 // "rate" is shown to arrive in bursts (why the generator exists).
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fireAtFixedRate, quantile } from '../../scripts/bench/fixed-rate.ts';
+import { fireAtFixedRate, quantile, reusableFor } from '../../scripts/bench/fixed-rate.ts';
 
 type Server = { origin: string; arrivals: number[]; close: () => Promise<void> };
 
@@ -41,6 +41,59 @@ function perWindow(arrivals: number[], windowMs: number): number[] {
     counts[i] = (counts[i] ?? 0) + 1;
   }
   return Array.from(counts, (n) => n ?? 0);
+}
+
+/**
+ * A server on plain sockets that announces `Keep-Alive: timeout=2` and, like any server closing an idle
+ * connection, loses a request that arrives on one idle for 1.2 s or more (the close and the request
+ * cross: here it closes without answering). Requests arriving in a stall window wait for its end, so
+ * the client opens more connections then. Counts the requests it lost.
+ */
+function serveClosingIdle(stalls: Array<[number, number]>): Promise<Server & { lost: () => number }> {
+  const arrivals: number[] = [];
+  let lost = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let idleSince = performance.now();
+    let buffered = '';
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+        buffered = buffered.slice(end + 4);
+        const now = performance.now();
+        if (now - idleSince >= 1200) {
+          lost++;
+          socket.destroy();
+          return;
+        }
+        arrivals.push(now);
+        const at = now - arrivals[0];
+        const stall = stalls.find(([from, to]) => at >= from && at < to);
+        idleSince = Infinity; // busy until answered
+        setTimeout(() => {
+          socket.write('HTTP/1.1 302 Found\r\nlocation: https://loja.test/a\r\ncontent-length: 0\r\nkeep-alive: timeout=2\r\n\r\n');
+          idleSince = performance.now();
+        }, stall ? stall[1] - at : 1);
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        arrivals,
+        lost: () => lost,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
 }
 
 let current: Server | null = null;
@@ -105,6 +158,25 @@ describe('fixed-rate generator', () => {
     expect(result.sent).toBe(10);
     expect(result.answered).toBe(0);
     expect(result.errors).toBe(10);
+  });
+
+  it('reads how long a connection may be reused from Keep-Alive, less a second', () => {
+    expect(reusableFor(['Connection', 'keep-alive', 'Keep-Alive', 'timeout=5'])).toBe(4000);
+    expect(reusableFor(['keep-alive', 'max=100, timeout=2'])).toBe(1000);
+    expect(reusableFor(['keep-alive', 'timeout=1'])).toBe(0);
+    expect(reusableFor(['content-length', '0'])).toBe(4000);
+  });
+
+  it('does not send on a connection the server may be closing, so no request is lost to the close', async () => {
+    // The first stall opens ~20 connections; between the stalls one or two carry the load and the rest
+    // sit idle; the second stall needs ~30 again, when those have been idle past the server's limit.
+    const server = await serveClosingIdle([[300, 500], [2300, 2600]]);
+    current = server;
+    const result = await fireAtFixedRate({ origin: server.origin, paths: ['/a'], rate: 100, durationSeconds: 3.5 });
+    expect(result.connections).toBeGreaterThan(25); // the second stall needed fresh connections
+    expect(server.lost()).toBe(0);
+    expect(result.errors + result.timeouts).toBe(0);
+    expect(result.answered).toBe(350);
   });
 
   it('autocannon at the same rate arrives in bursts (each connection sends its share at once)', async () => {
